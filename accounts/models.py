@@ -1,0 +1,85 @@
+"""Who uses the portal: the operator's staff (admins), resellers and customers.
+
+Accounts form a tree. ``parent`` is the account that sells to this one; an
+account without a parent buys directly from the operator (the admin).
+"""
+
+from django.contrib.auth.models import AbstractUser
+from django.db import models
+from django.db.models import Q
+from djmoney.models.fields import MoneyField
+
+from accounts.numbers import unique_account_number
+
+
+def new_account_number() -> str:
+    return unique_account_number(Account)
+
+
+class Account(models.Model):
+    class Kind(models.TextChoices):
+        RESELLER = "reseller", "Reseller"
+        CUSTOMER = "customer", "Customer"
+
+    class Status(models.TextChoices):
+        ACTIVE = "active", "Active"
+        SUSPENDED = "suspended", "Suspended"
+
+    number = models.CharField("Account number", max_length=10, unique=True, default=new_account_number, editable=False)
+    name = models.CharField(max_length=120)
+    kind = models.CharField(max_length=10, choices=Kind.choices)
+    parent = models.ForeignKey(
+        "self", null=True, blank=True, on_delete=models.PROTECT, related_name="children"
+    )
+    email = models.EmailField(blank=True)
+    balance = MoneyField(max_digits=14, decimal_places=4, default=0, default_currency="USD", editable=False)
+    credit_limit = MoneyField(max_digits=14, decimal_places=4, default=0, default_currency="USD")
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.ACTIVE)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["name"]
+        constraints = [
+            models.CheckConstraint(condition=Q(credit_limit__gte=0), name="account_credit_limit_not_negative"),
+            models.CheckConstraint(condition=Q(number__regex=r"^[0-9]{10}$"), name="account_number_ten_digits"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.number})"
+
+    @property
+    def is_reseller(self) -> bool:
+        return self.kind == self.Kind.RESELLER
+
+    @property
+    def is_active(self) -> bool:
+        return self.status == self.Status.ACTIVE
+
+
+class User(AbstractUser):
+    """A login. Staff users are the operator's admins; others belong to one account."""
+
+    account = models.OneToOneField(
+        Account, null=True, blank=True, on_delete=models.PROTECT, related_name="user"
+    )
+
+    class Meta:
+        constraints = [
+            # An admin is the operator, not an account holder; everyone else has an account.
+            models.CheckConstraint(
+                condition=Q(is_staff=True) | Q(account__isnull=False) | Q(is_superuser=True),
+                name="user_is_staff_or_has_account",
+            ),
+        ]
+
+    @property
+    def role(self) -> str:
+        if self.is_staff or self.is_superuser:
+            return "admin"
+        if self.account_id is None:
+            return "none"
+        return self.account.kind
+
+    @property
+    def is_portal_admin(self) -> bool:
+        return self.is_active and (self.is_staff or self.is_superuser)

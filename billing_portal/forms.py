@@ -1,0 +1,49 @@
+"""Form fields shared by every money input: exact decimals, clear messages."""
+
+import re
+from decimal import Decimal
+
+from django import forms
+
+_PLAIN_NUMBER = re.compile(r"^-?(\d+(\.\d*)?|\.\d+)$")
+
+# Prices above this are typos, not prices.
+MAX_PRICE = Decimal("999999.9999")
+
+
+class MoneyAmountField(forms.DecimalField):
+    """A money amount in the portal currency: at most 4 decimal places, no
+    exponent notation (1e3), no text, within [min_value, max_value]."""
+
+    def __init__(self, *, min_value=Decimal("0"), max_value=MAX_PRICE, **kwargs):
+        kwargs.setdefault("max_digits", 14)
+        kwargs.setdefault("decimal_places", 4)
+        super().__init__(min_value=min_value, max_value=max_value, **kwargs)
+        self.widget.attrs.setdefault("inputmode", "decimal")
+        # A text input, not type=number: browsers silently "fix" what was typed.
+        self.widget.input_type = "text"
+
+    def to_python(self, value):
+        if value in self.empty_values:
+            return None
+        text = str(value).strip()
+        if not _PLAIN_NUMBER.match(text):
+            raise forms.ValidationError("Enter an amount in plain digits, e.g. 5 or 5.0000.", code="invalid")
+        return super().to_python(text)
+
+
+class WholeNumberField(forms.IntegerField):
+    """Whole seconds, days or counts; '1e3', '1.5' and text are refused."""
+
+    def __init__(self, **kwargs):
+        super().__init__(**kwargs)
+        self.widget.input_type = "text"
+        self.widget.attrs.setdefault("inputmode", "numeric")
+
+    def to_python(self, value):
+        if value in self.empty_values:
+            return None
+        text = str(value).strip()
+        if not re.match(r"^-?\d+$", text):
+            raise forms.ValidationError("Enter a whole number.", code="invalid")
+        return super().to_python(text)

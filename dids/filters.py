@@ -1,0 +1,58 @@
+"""The search panel of the admin DID list."""
+
+from django import forms
+from django.db.models import Q
+from django_countries import countries
+
+from dids.models import DID, Provider
+from dids.numbers import search_digits
+
+
+class DIDSearchForm(forms.Form):
+    MATCH_CHOICES = [("contains", "contains"), ("starts", "starts with")]
+
+    number = forms.CharField(label="DID", required=False, max_length=20)
+    match = forms.ChoiceField(label="Match", choices=MATCH_CHOICES, required=False, initial="contains")
+    country = forms.ChoiceField(label="Country", required=False)
+    city = forms.CharField(label="City", required=False, max_length=100)
+    province = forms.CharField(label="Province", required=False, max_length=100)
+    provider = forms.ModelChoiceField(label="Provider", queryset=Provider.objects.order_by("name"), required=False)
+    status = forms.ChoiceField(label="Status", choices=[("", "Any")] + DID.Status.choices, required=False)
+    holder = forms.CharField(label="Holder", required=False, max_length=120, help_text="Account name or number; 'none' for unsold.")
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["country"].choices = [("", "Any")] + list(countries)
+        self.fields["provider"].empty_label = "Any"
+
+    def filter(self, queryset):
+        """Apply the valid filters; invalid ones are ignored (and shown as errors)."""
+        if not self.is_valid():
+            return queryset
+        data = self.cleaned_data
+        digits = search_digits(data["number"])
+        if digits:
+            if data["match"] == "starts":
+                queryset = queryset.filter(number__startswith="+" + digits)
+            else:
+                queryset = queryset.filter(number__contains=digits)
+        if data["country"]:
+            queryset = queryset.filter(country=data["country"])
+        if data["city"]:
+            queryset = queryset.filter(city__icontains=data["city"].strip())
+        if data["province"]:
+            queryset = queryset.filter(province__icontains=data["province"].strip())
+        if data["provider"]:
+            queryset = queryset.filter(provider=data["provider"])
+        if data["status"]:
+            queryset = queryset.filter(status=data["status"])
+        holder = data["holder"].strip()
+        if holder.lower() == "none":
+            queryset = queryset.filter(holder__isnull=True)
+        elif holder:
+            queryset = queryset.filter(Q(holder__number=holder) | Q(holder__name__icontains=holder))
+        return queryset
+
+    @property
+    def is_filtered(self) -> bool:
+        return self.is_valid() and any(v for k, v in self.cleaned_data.items() if k != "match")

@@ -1,0 +1,150 @@
+from crispy_forms.helper import FormHelper
+from crispy_forms.layout import HTML, Column, Div, Fieldset, Layout, Row, Submit
+from django import forms
+from django.conf import settings
+from django.urls import reverse
+
+from billing_portal.forms import MoneyAmountField, WholeNumberField
+from billing_portal.money import fmt, money
+from dids.models import DID, Provider
+from dids.numbers import normalize_did
+
+MONEY_FIELDS = ("buy_cost", "connection_cost", "cost_per_min", "setup_fee", "monthly_fee")
+# The fields the seed marks with *; every other field has a default.
+SEED_REQUIRED = {"number", "monthly_fee", "billing_days"}
+
+
+class ProviderForm(forms.ModelForm):
+    class Meta:
+        model = Provider
+        fields = ["name", "is_active"]
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.helper = FormHelper()
+        self.helper.layout = Layout(
+            "name",
+            "is_active",
+            Div(
+                Submit("save", "Save"),
+                HTML(f'<a class="btn btn-outline-secondary ms-2" href="{reverse("dids:provider_list")}">Cancel</a>'),
+                css_class="mt-3",
+            ),
+        )
+
+    def clean_name(self):
+        name = self.cleaned_data["name"].strip()
+        clash = Provider.objects.filter(name__iexact=name).exclude(pk=self.instance.pk)
+        if clash.exists():
+            raise forms.ValidationError("A provider with this name already exists.")
+        return name
+
+
+class ProviderChoiceField(forms.ModelChoiceField):
+    def label_from_instance(self, obj):
+        return str(obj)
+
+
+class DIDForm(forms.ModelForm):
+    """The seed's "Create Product" form, field for field, label for label."""
+
+    number = forms.CharField(label="DID", max_length=40, help_text="Any common format: 18555801802 or +1 855-580-1802.")
+    provider = ProviderChoiceField(queryset=Provider.objects.none(), label="Provider", empty_label=None)
+    buy_cost = MoneyAmountField(label="Buy Cost (USD)", initial="0.0000")
+    connection_cost = MoneyAmountField(label="Connection Cost (USD)", initial="0.0000")
+    cost_per_min = MoneyAmountField(label="Cost/Min(USD)", initial="0.0000")
+    setup_fee = MoneyAmountField(label="Setup Fee (USD)", initial="0.0000")
+    monthly_fee = MoneyAmountField(label="MonthlyFee (USD)")
+    grace_time = WholeNumberField(label="Grace Time (Sec.)", min_value=0, max_value=86400, initial=0)
+    initial_increment = WholeNumberField(label="Initial Increment", min_value=0, max_value=86400, initial=60)
+    increment = WholeNumberField(
+        label="Increment", min_value=1, max_value=86400, initial=60, help_text="60 to charge every minute."
+    )
+    call_timeout = WholeNumberField(label="Call Timeout (Sec.)", min_value=1, max_value=600, initial=30)
+    billing_days = WholeNumberField(label="Billing Days", min_value=1, max_value=3650, initial=30)
+    concurrent_calls = WholeNumberField(
+        label="Concurrent Calls", min_value=0, max_value=100000, initial=0, help_text="0 = unlimited."
+    )
+
+    class Meta:
+        model = DID
+        fields = [
+            "category", "number", "provider", "country", "buy_cost", "city", "province", "status",
+            "connection_cost", "grace_time", "cost_per_min", "initial_increment", "increment",
+            "setup_fee", "monthly_fee", "call_timeout", "billing_type", "billing_days", "concurrent_calls",
+        ]
+        labels = {"category": "Product Category", "billing_type": "Billing Type"}
+
+    def __init__(self, *args, **kwargs):
+        self.initial_from_caller = set(kwargs.get("initial") or {})
+        super().__init__(*args, **kwargs)
+        # Only the seed's starred fields are required; the rest fall back to their defaults.
+        for name, field in self.fields.items():
+            field.required = name in SEED_REQUIRED
+        for name in MONEY_FIELDS:
+            value = getattr(self.instance, name, None)
+            if value is not None and name not in self.initial_from_caller:
+                self.initial[name] = fmt(value)  # the seed's 5.0000, not "$5.00"
+        providers = Provider.objects.filter(is_active=True)
+        if self.instance.pk:
+            # Keep the DID's own provider selectable even after it was deactivated.
+            providers = Provider.objects.filter(pk=self.instance.provider_id) | providers
+        else:
+            default = providers.filter(name=settings.DEFAULT_PROVIDER_NAME).first()
+            if default:
+                self.initial["provider"] = default.pk
+        self.fields["provider"].queryset = providers.order_by("name")
+        self.fields["country"].label = "Country"
+        self.fields["status"].label = "Status"
+        self.helper = self._layout()
+
+    def _layout(self) -> FormHelper:
+        helper = FormHelper()
+        pair = lambda a, b: Row(Column(a, css_class="col-md-6"), Column(b, css_class="col-md-6"))  # noqa: E731
+        helper.layout = Layout(
+            Fieldset(
+                "Basic Information",
+                pair("category", "number"),
+                pair("provider", "country"),
+                pair("buy_cost", "city"),
+                pair("province", "status"),
+            ),
+            Fieldset(
+                "Product Details",
+                pair("connection_cost", "grace_time"),
+                pair("cost_per_min", "initial_increment"),
+                pair("increment", "setup_fee"),
+                pair("monthly_fee", "call_timeout"),
+                pair("billing_type", "billing_days"),
+                pair("concurrent_calls", HTML("")),
+            ),
+            Div(
+                Submit("save", "Save"),
+                HTML(f'<a class="btn btn-outline-secondary ms-2" href="{reverse("dids:list")}">Cancel</a>'),
+                css_class="mt-3",
+            ),
+        )
+        return helper
+
+    def clean_number(self):
+        number = normalize_did(self.cleaned_data["number"])
+        if DID.objects.filter(number=number).exclude(pk=self.instance.pk).exists():
+            raise forms.ValidationError(f"DID {number} already exists.", code="duplicate")
+        return number
+
+    def clean(self):
+        cleaned = super().clean()
+        for name, field in self.fields.items():
+            if name in cleaned and cleaned[name] in (None, "") and name not in SEED_REQUIRED:
+                if name == "provider":
+                    default = self.fields["provider"].queryset.filter(name=settings.DEFAULT_PROVIDER_NAME).first()
+                    if default is None:
+                        self.add_error("provider", "Choose a provider.")
+                        continue
+                else:
+                    default = DID._meta.get_field(name).get_default()
+                cleaned[name] = default
+        for name in MONEY_FIELDS:
+            if cleaned.get(name) is not None:
+                cleaned[name] = money(cleaned[name])
+        return cleaned

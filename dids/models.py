@@ -1,0 +1,104 @@
+"""What the operator sells: providers (carriers) and DID products."""
+
+from django.db import models
+from django.db.models import Q
+from django_countries.fields import CountryField
+from djmoney.models.fields import MoneyField
+
+from accounts.models import Account
+from accounts.numbers import unique_account_number
+
+# Money columns: 4 places as on the seed (5.0000); 10 integer digits is plenty.
+MONEY = dict(max_digits=14, decimal_places=4, default_currency="USD")
+
+
+def new_provider_number() -> str:
+    return unique_account_number(Provider)
+
+
+class Provider(models.Model):
+    name = models.CharField(max_length=120, unique=True)
+    number = models.CharField("Account number", max_length=10, unique=True, default=new_provider_number, editable=False)
+    is_active = models.BooleanField("Active", default=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["name"]
+        constraints = [
+            models.CheckConstraint(condition=Q(number__regex=r"^[0-9]{10}$"), name="provider_number_ten_digits"),
+        ]
+
+    def __str__(self) -> str:
+        # Shown like the seed: "default provider (3673942894)".
+        return f"{self.name} ({self.number})"
+
+
+class DID(models.Model):
+    class Category(models.TextChoices):
+        DID = "DID", "DID"
+
+    class Status(models.TextChoices):
+        ACTIVE = "active", "Active"
+        INACTIVE = "inactive", "Inactive"
+
+    class BillingType(models.TextChoices):
+        ONE_TIME = "one_time", "One Time"
+        RECURRING = "recurring", "Recurring"
+
+    category = models.CharField("Product Category", max_length=10, choices=Category.choices, default=Category.DID)
+    # E.164, e.g. +18555801802; unique across the whole system.
+    number = models.CharField("DID", max_length=16, unique=True)
+    provider = models.ForeignKey(Provider, on_delete=models.PROTECT, related_name="dids")
+    country = CountryField(blank=True)
+    city = models.CharField(max_length=100, blank=True)
+    province = models.CharField(max_length=100, blank=True)
+    buy_cost = MoneyField("Buy Cost", default=0, **MONEY)
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.ACTIVE)
+
+    connection_cost = MoneyField("Connection Cost", default=0, **MONEY)
+    cost_per_min = MoneyField("Cost/Min", default=0, **MONEY)
+    grace_time = models.PositiveIntegerField("Grace Time (Sec.)", default=0)
+    initial_increment = models.PositiveIntegerField("Initial Increment", default=60)
+    increment = models.PositiveIntegerField("Increment", default=60)
+    setup_fee = MoneyField("Setup Fee", default=0, **MONEY)
+    monthly_fee = MoneyField("MonthlyFee", **MONEY)
+    call_timeout = models.PositiveIntegerField("Call Timeout (Sec.)", default=30)
+    billing_type = models.CharField(max_length=10, choices=BillingType.choices, default=BillingType.RECURRING)
+    billing_days = models.PositiveIntegerField("Billing Days", default=30)
+    concurrent_calls = models.PositiveIntegerField("Concurrent Calls", default=0)
+
+    # The account that bought it from the operator; null while in the admin's pool.
+    holder = models.ForeignKey(Account, null=True, blank=True, on_delete=models.PROTECT, related_name="held_dids")
+
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        verbose_name = "DID"
+        constraints = [
+            models.CheckConstraint(condition=Q(number__regex=r"^\+[1-9][0-9]{1,14}$"), name="did_number_e164"),
+            models.CheckConstraint(
+                condition=Q(buy_cost__gte=0) & Q(connection_cost__gte=0) & Q(cost_per_min__gte=0)
+                & Q(setup_fee__gte=0) & Q(monthly_fee__gte=0),
+                name="did_money_not_negative",
+            ),
+            models.CheckConstraint(condition=Q(increment__gte=1), name="did_increment_at_least_one"),
+            models.CheckConstraint(condition=Q(call_timeout__gte=1, call_timeout__lte=600), name="did_call_timeout_range"),
+            models.CheckConstraint(condition=Q(billing_days__gte=1, billing_days__lte=3650), name="did_billing_days_range"),
+        ]
+        indexes = [
+            models.Index(fields=["country", "number"], name="did_country_number"),
+            models.Index(fields=["status", "number"], name="did_status_number"),
+        ]
+
+    def __str__(self) -> str:
+        return self.number
+
+    @property
+    def digits(self) -> str:
+        """The number as the seed shows it: 18555801802."""
+        return self.number.lstrip("+")
+
+    @property
+    def is_active(self) -> bool:
+        return self.status == self.Status.ACTIVE

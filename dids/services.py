@@ -1,0 +1,48 @@
+"""Writes to the DID catalogue and the provider list. Views stay thin and call these."""
+
+from django.db import IntegrityError, transaction
+
+from dids.models import DID, Provider
+
+
+class CatalogueError(Exception):
+    """A change the catalogue refuses; the message is shown to the user."""
+
+    def __init__(self, message: str, field: str | None = None):
+        super().__init__(message)
+        self.field = field
+
+
+def did_save(*, did: DID) -> DID:
+    """Create or update a DID product. The unique constraint on the number is the
+    last word when two admins save the same number at the same moment."""
+    try:
+        with transaction.atomic():
+            did.save()
+    except IntegrityError as exc:
+        if DID.objects.filter(number=did.number).exclude(pk=did.pk).exists():
+            raise CatalogueError(f"DID {did.number} already exists.", field="number") from exc
+        raise
+    return did
+
+
+def did_delete(*, did_id: int) -> str:
+    """Delete a DID nobody holds. Returns the deleted number."""
+    with transaction.atomic():
+        did = DID.objects.select_for_update().get(pk=did_id)
+        if did.holder_id is not None:
+            raise CatalogueError(
+                f"DID {did.number} is held by an account and cannot be deleted. Release it first."
+            )
+        number = did.number
+        did.delete()
+    return number
+
+
+def provider_save(*, provider: Provider) -> Provider:
+    try:
+        with transaction.atomic():
+            provider.save()
+    except IntegrityError as exc:
+        raise CatalogueError("A provider with this name already exists.", field="name") from exc
+    return provider

@@ -1,0 +1,162 @@
+"""Admin pages of the DID catalogue and the provider list. Thin: forms validate,
+services write, views translate errors into messages."""
+
+from django.contrib import messages
+from django.db.models import Count, Q
+from django.shortcuts import get_object_or_404, redirect
+from django.urls import reverse
+from django.views.generic import FormView, TemplateView
+
+from accounts.permissions import AdminRequiredMixin
+from billing_portal.listing import paginate
+from dids.filters import DIDSearchForm
+from dids.forms import DIDForm, ProviderForm
+from dids.models import DID, Provider
+from dids.numbers import country_mismatch
+from dids.services import CatalogueError, did_delete, did_save, provider_save
+
+DID_SORTS = {
+    "number": ("number",),
+    "country": ("country", "number"),
+    "city": ("city", "number"),
+    "province": ("province", "number"),
+    "provider": ("provider__name", "number"),
+    "buy_cost": ("buy_cost", "number"),
+    "setup_fee": ("setup_fee", "number"),
+    "monthly_fee": ("monthly_fee", "number"),
+    "billing_days": ("billing_days", "number"),
+    "status": ("status", "number"),
+    "created": ("created_at",),
+}
+
+
+class DIDListView(AdminRequiredMixin, TemplateView):
+    template_name = "dids/did_list.html"
+
+    def get_context_data(self, **kwargs):
+        search = DIDSearchForm(self.request.GET or None)
+        queryset = DID.objects.select_related("provider", "holder")
+        queryset = search.filter(queryset) if self.request.GET else queryset
+        page = paginate(self.request, queryset, sorts=DID_SORTS, default_sort="number")
+        return super().get_context_data(search=search, page=page, **kwargs)
+
+
+class DIDFormView(AdminRequiredMixin, FormView):
+    form_class = DIDForm
+    template_name = "dids/did_form.html"
+    did: DID | None = None
+
+    def get_form_kwargs(self):
+        kwargs = super().get_form_kwargs()
+        kwargs["instance"] = self.did or DID()
+        return kwargs
+
+    def form_valid(self, form):
+        try:
+            did = did_save(did=form.save(commit=False))
+        except CatalogueError as exc:
+            form.add_error(exc.field, str(exc))
+            return self.form_invalid(form)
+        verb = "updated" if self.did else "created"
+        messages.success(self.request, f"DID {did.digits} {verb}.")
+        if country_mismatch(did.number, did.country.code):
+            messages.warning(
+                self.request,
+                f"Note: {did.country.name} does not use the calling code of {did.number}. Saved as entered.",
+            )
+        return redirect(reverse("dids:list") + f"?number={did.digits}")
+
+
+class DIDCreateView(DIDFormView):
+    extra_context = {"title": "Create Product"}
+
+
+class DIDUpdateView(DIDFormView):
+    extra_context = {"title": "Edit Product"}
+
+    def dispatch(self, request, *args, **kwargs):
+        if request.user.is_authenticated and request.user.is_portal_admin:
+            self.did = get_object_or_404(DID, pk=kwargs["pk"])
+        return super().dispatch(request, *args, **kwargs)
+
+
+class DIDDeleteView(AdminRequiredMixin, TemplateView):
+    """GET asks for confirmation; only POST deletes."""
+
+    template_name = "dids/did_confirm_delete.html"
+
+    def get_context_data(self, **kwargs):
+        did = get_object_or_404(DID.objects.select_related("holder"), pk=self.kwargs["pk"])
+        return super().get_context_data(did=did, **kwargs)
+
+    def post(self, request, pk):
+        get_object_or_404(DID, pk=pk)
+        try:
+            number = did_delete(did_id=pk)
+        except CatalogueError as exc:
+            messages.error(request, str(exc))
+            return redirect("dids:delete", pk=pk)
+        messages.success(request, f"DID {number.lstrip('+')} deleted.")
+        return redirect("dids:list")
+
+
+PROVIDER_SORTS = {"name": ("name",), "number": ("number",), "status": ("is_active", "name"), "dids": ("did_count", "name")}
+
+
+class ProviderListView(AdminRequiredMixin, TemplateView):
+    template_name = "dids/provider_list.html"
+
+    def get_context_data(self, **kwargs):
+        queryset = Provider.objects.annotate(did_count=Count("dids"))
+        q = self.request.GET.get("q", "").strip()
+        if q:
+            queryset = queryset.filter(Q(name__icontains=q) | Q(number__startswith=q))
+        status = self.request.GET.get("status", "")
+        if status in {"active", "inactive"}:
+            queryset = queryset.filter(is_active=status == "active")
+        page = paginate(self.request, queryset, sorts=PROVIDER_SORTS, default_sort="name")
+        return super().get_context_data(page=page, q=q, status=status, **kwargs)
+
+
+class ProviderFormView(AdminRequiredMixin, FormView):
+    form_class = ProviderForm
+    template_name = "dids/provider_form.html"
+    provider: Provider | None = None
+
+    def dispatch(self, request, *args, **kwargs):
+        if "pk" in kwargs and request.user.is_authenticated and request.user.is_portal_admin:
+            self.provider = get_object_or_404(Provider, pk=kwargs["pk"])
+        return super().dispatch(request, *args, **kwargs)
+
+    def get_form_kwargs(self):
+        kwargs = super().get_form_kwargs()
+        kwargs["instance"] = self.provider or Provider()
+        return kwargs
+
+    def get_context_data(self, **kwargs):
+        title = f"Edit Provider {self.provider}" if self.provider else "Create Provider"
+        return super().get_context_data(title=title, **kwargs)
+
+    def form_valid(self, form):
+        try:
+            provider = provider_save(provider=form.save(commit=False))
+        except CatalogueError as exc:
+            form.add_error(exc.field, str(exc))
+            return self.form_invalid(form)
+        messages.success(self.request, f"Provider {provider} saved.")
+        return redirect("dids:provider_list")
+
+
+class ProviderToggleView(AdminRequiredMixin, TemplateView):
+    """Deactivate or reactivate a provider (POST only). Its DIDs stay; it just is
+    no longer offered for new DIDs."""
+
+    http_method_names = ["post"]
+
+    def post(self, request, pk):
+        provider = get_object_or_404(Provider, pk=pk)
+        provider.is_active = not provider.is_active
+        provider_save(provider=provider)
+        state = "reactivated" if provider.is_active else "deactivated"
+        messages.success(request, f"Provider {provider} {state}.")
+        return redirect("dids:provider_list")

@@ -1,0 +1,208 @@
+"""Create Product: the seed's example saves; every kind of bad input gets a
+message next to its field, keeps what was typed and writes nothing."""
+
+from decimal import Decimal
+
+import pytest
+from django.urls import reverse
+
+from dids.models import DID
+from tests.factories import DIDFactory
+
+SEED = {
+    "category": "DID",
+    "number": "18555801802",
+    "country": "HK",
+    "buy_cost": "5",
+    "city": "Ahmedabad",
+    "province": "Gujarat",
+    "status": "active",
+    "connection_cost": "5",
+    "grace_time": "6",
+    "cost_per_min": "1",
+    "initial_increment": "6",
+    "increment": "6",
+    "setup_fee": "5",
+    "monthly_fee": "20",
+    "call_timeout": "30",
+    "billing_type": "one_time",
+    "billing_days": "28",
+    "concurrent_calls": "25",
+}
+
+
+@pytest.fixture
+def seed_data(default_provider):
+    return {**SEED, "provider": str(default_provider.pk)}
+
+
+def test_create_form_shows_the_seeds_labels_and_default_provider(admin_client, default_provider):
+    html = admin_client.get(reverse("dids:create")).content.decode()
+    for label in [
+        "Product Category", "DID", "Provider", "Country", "Buy Cost (USD)", "City", "Province", "Status",
+        "Connection Cost (USD)", "Grace Time (Sec.)", "Cost/Min(USD)", "Initial Increment", "Increment",
+        "Setup Fee (USD)", "MonthlyFee (USD)", "Call Timeout (Sec.)", "Billing Type", "Billing Days",
+        "Concurrent Calls", "Basic Information", "Product Details", "Save", "Cancel",
+    ]:
+        assert label in html, label
+    assert f'<option value="{default_provider.pk}" selected>default provider (3673942894)</option>' in html
+
+
+def test_the_seed_example_is_saved_exactly(admin_client, seed_data, default_provider):
+    response = admin_client.post(reverse("dids:create"), seed_data)
+    assert response.status_code == 302
+    did = DID.objects.get()
+    assert did.number == "+18555801802"
+    assert did.provider == default_provider
+    assert did.country.code == "HK"
+    assert (did.city, did.province) == ("Ahmedabad", "Gujarat")
+    assert did.buy_cost.amount == Decimal("5.0000")
+    assert did.connection_cost.amount == Decimal("5")
+    assert did.cost_per_min.amount == Decimal("1")
+    assert (did.grace_time, did.initial_increment, did.increment) == (6, 6, 6)
+    assert did.setup_fee.amount == Decimal("5") and did.monthly_fee.amount == Decimal("20")
+    assert (did.call_timeout, did.billing_days, did.concurrent_calls) == (30, 28, 25)
+    assert did.billing_type == DID.BillingType.ONE_TIME
+    assert did.buy_cost.currency.code == "USD"
+
+
+def test_country_not_matching_the_calling_code_is_a_warning_not_an_error(admin_client, seed_data):
+    response = admin_client.post(reverse("dids:create"), seed_data, follow=True)
+    assert DID.objects.count() == 1
+    assert "does not use the calling code" in response.content.decode()
+
+
+def test_four_decimal_places_are_kept_exactly(admin_client, seed_data):
+    admin_client.post(reverse("dids:create"), {**seed_data, "monthly_fee": "0.0001", "cost_per_min": "12.3456"})
+    did = DID.objects.get()
+    assert did.monthly_fee.amount == Decimal("0.0001")
+    assert did.cost_per_min.amount == Decimal("12.3456")
+
+
+BAD_INPUT = [
+    ("number", "18555801802x", "digits"),
+    ("number", "1234", "not a possible phone number"),
+    ("number", "", "required"),
+    ("number", "phone", "digits"),
+    ("buy_cost", "-1", "greater than or equal to 0"),
+    ("setup_fee", "-0.01", "greater than or equal to 0"),
+    ("monthly_fee", "1.23456", "no more than 4 decimal places"),
+    ("monthly_fee", "1e3", "plain digits"),
+    ("monthly_fee", "ten", "plain digits"),
+    ("monthly_fee", "", "required"),
+    ("monthly_fee", "99999999999", "less than or equal to"),
+    ("connection_cost", "5,00", "plain digits"),
+    ("increment", "0", "greater than or equal to 1"),
+    ("increment", "1e3", "whole number"),
+    ("billing_days", "0", "greater than or equal to 1"),
+    ("billing_days", "99999", "less than or equal to 3650"),
+    ("billing_days", "", "required"),
+    ("billing_days", "2.5", "whole number"),
+    ("call_timeout", "601", "less than or equal to 600"),
+    ("grace_time", "-1", "greater than or equal to 0"),
+    ("concurrent_calls", "-5", "greater than or equal to 0"),
+    ("status", "deleted", "valid choice"),
+    ("billing_type", "weekly", "valid choice"),
+    ("country", "XX", "valid choice"),
+]
+
+
+@pytest.mark.parametrize("field,value,message", BAD_INPUT)
+def test_bad_input_gets_a_message_next_to_the_field_and_nothing_is_written(
+    admin_client, seed_data, field, value, message
+):
+    response = admin_client.post(reverse("dids:create"), {**seed_data, field: value})
+    assert response.status_code == 200
+    form = response.context["form"]
+    assert field in form.errors, form.errors
+    assert message in " ".join(form.errors[field]).lower() or message in " ".join(form.errors[field])
+    html = response.content.decode()
+    # The message is rendered beside the field (crispy's invalid-feedback for that input)...
+    assert f'id="error_1_id_{field}"' in html
+    # ...and every other typed value is still in the form.
+    assert 'value="Ahmedabad"' in html
+    if value and field not in {"status", "billing_type", "country"}:
+        assert f'value="{value}"' in html
+    assert DID.objects.count() == 0
+
+
+def test_duplicate_number_is_refused_even_in_another_format(admin_client, seed_data):
+    DIDFactory(number="+18555801802")
+    for typed in ("18555801802", "+1 855-580-1802", "001 855 580 1802"):
+        response = admin_client.post(reverse("dids:create"), {**seed_data, "number": typed})
+        assert response.status_code == 200
+        assert "already exists" in " ".join(response.context["form"].errors["number"])
+        assert f'value="{typed}"' in response.content.decode()
+    assert DID.objects.count() == 1
+
+
+def test_the_database_refuses_a_duplicate_even_without_the_form(db, default_provider):
+    from django.db import IntegrityError, transaction
+
+    DIDFactory(number="+18555801802")
+    with pytest.raises(IntegrityError), transaction.atomic():
+        DIDFactory(number="+18555801802")
+
+
+def test_missing_required_fields_each_get_a_message(admin_client, default_provider):
+    response = admin_client.post(reverse("dids:create"), {"provider": default_provider.pk})
+    errors = response.context["form"].errors
+    for field in ("number", "monthly_fee", "billing_days"):
+        assert "This field is required." in errors[field]
+    assert DID.objects.count() == 0
+
+
+def test_edit_keeps_the_number_unique_and_saves_changes(admin_client, seed_data):
+    did = DIDFactory(number="+18555801802")
+    other = DIDFactory(number="+12025550123")
+    url = reverse("dids:edit", args=[did.pk])
+    html = admin_client.get(url).content.decode()
+    assert 'value="+18555801802"' in html and "Edit Product" in html
+    response = admin_client.post(url, {**seed_data, "number": "+1 202 555 0123"})
+    assert "already exists" in " ".join(response.context["form"].errors["number"])
+    response = admin_client.post(url, {**seed_data, "monthly_fee": "21.5"})
+    assert response.status_code == 302
+    did.refresh_from_db()
+    assert did.monthly_fee.amount == Decimal("21.5")
+    other.refresh_from_db()
+    assert other.number == "+12025550123"
+
+
+def test_delete_asks_first_and_removes_an_unheld_did(admin_client, db):
+    did = DIDFactory()
+    url = reverse("dids:delete", args=[did.pk])
+    assert "Delete DID" in admin_client.get(url).content.decode()
+    assert DID.objects.filter(pk=did.pk).exists()  # GET changes nothing
+    response = admin_client.post(url)
+    assert response.status_code == 302
+    assert not DID.objects.filter(pk=did.pk).exists()
+
+
+def test_a_held_did_cannot_be_deleted(admin_client, reseller_user):
+    did = DIDFactory(holder=reseller_user.account)
+    response = admin_client.post(reverse("dids:delete", args=[did.pk]), follow=True)
+    assert "cannot be deleted" in response.content.decode()
+    assert DID.objects.filter(pk=did.pk).exists()
+
+
+def test_unknown_did_is_404(admin_client, db):
+    assert admin_client.get(reverse("dids:edit", args=[999999])).status_code == 404
+    assert admin_client.post(reverse("dids:delete", args=[999999])).status_code == 404
+
+
+def test_only_the_seeds_starred_fields_are_required(admin_client, default_provider):
+    response = admin_client.post(
+        reverse("dids:create"), {"number": "18555801802", "monthly_fee": "20", "billing_days": "28"}
+    )
+    assert response.status_code == 302, response.context["form"].errors
+    did = DID.objects.get()
+    assert did.provider == default_provider
+    assert (did.status, did.billing_type, did.call_timeout, did.increment) == ("active", "recurring", 30, 60)
+    assert did.setup_fee.amount == 0
+
+
+def test_money_fields_show_four_places_like_the_seed(admin_client, default_provider):
+    did = DIDFactory(setup_fee="1", monthly_fee="5")
+    html = admin_client.get(reverse("dids:edit", args=[did.pk])).content.decode()
+    assert 'value="1.0000"' in html and 'value="5.0000"' in html
+    assert "$" not in html

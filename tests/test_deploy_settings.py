@@ -9,8 +9,13 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 
 
+def _clean_env() -> dict:
+    # The suite sets DJANGO_ALLOW_ASYNC_UNSAFE for Playwright; production never does.
+    return {k: v for k, v in os.environ.items() if k not in {"DJANGO_ALLOW_ASYNC_UNSAFE", "SECRET_KEY"}}
+
+
 def _manage(*args, **env):
-    full_env = {**os.environ, **env}
+    full_env = {**_clean_env(), **env}
     return subprocess.run([sys.executable, "manage.py", *args], cwd=ROOT, env=full_env, capture_output=True, text=True)
 
 
@@ -23,9 +28,6 @@ def test_check_deploy_passes_with_production_settings():
 
 
 def test_production_refuses_to_start_without_a_secret_key():
-    env = {k: v for k, v in os.environ.items() if k != "SECRET_KEY"}
-    result = subprocess.run(
-        [sys.executable, "manage.py", "check"], cwd=ROOT, env={**env, "DEBUG": "0"}, capture_output=True, text=True
-    )
+    result = _manage("check", DEBUG="0")
     assert result.returncode != 0
     assert "SECRET_KEY must be set" in result.stderr

@@ -1,9 +1,20 @@
 from django.contrib.auth.views import LogoutView
-from django.urls import path
+from django.urls import include, path
 
+from accounts import views_admin
 from accounts.views import PortalLoginView
+
+# The admin's account management, namespace "manage". The money pages of one account
+# (/accounts/manage/<pk>/, add-funds/, adjust/, statement/) are in billing/urls.py.
+manage_patterns = [
+    path("", views_admin.AccountListView.as_view(), name="list"),
+    path("create/", views_admin.AccountCreateView.as_view(), name="create"),
+    path("<int:pk>/edit/", views_admin.AccountEditView.as_view(), name="edit"),
+    path("<int:pk>/status/", views_admin.AccountStatusView.as_view(), name="status"),
+]
 
 urlpatterns = [
     path("login/", PortalLoginView.as_view(), name="login"),
     path("logout/", LogoutView.as_view(), name="logout"),
+    path("manage/", include((manage_patterns, "manage"))),
 ]

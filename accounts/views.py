@@ -16,4 +16,4 @@ def home(request):
         return redirect("login")
     if request.user.is_portal_admin:
         return redirect("dids:list")
-    return redirect("resellers:account")
+    return redirect("resellers:dids")

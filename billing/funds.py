@@ -1,16 +1,31 @@
 """Admin money movements: refills ("Add funds") and adjustments."""
 
+from collections.abc import Callable
 from decimal import Decimal
 
-from django.db import transaction
+from django.db import IntegrityError, transaction
 
 from billing.ledger import lock_accounts, post
 from billing.models import LedgerEntry
+from billing_portal.money import quantize
+
+
+class FundsError(ValueError):
+    """Bad input for a money movement; ``field`` names the form field."""
+
+    def __init__(self, message: str, field: str | None = None):
+        super().__init__(message)
+        self.field = field
 
 
 def add_funds(*, account_id: int, amount: Decimal, by=None, description: str = "", idempotency_key=None) -> LedgerEntry:
-    if amount <= 0:
-        raise ValueError("a refill must be positive")
+    """A refill: one FUNDS_ADDED entry of a positive amount.
+
+    A second call with the same ``idempotency_key`` raises IntegrityError and
+    changes nothing; ``post_once`` turns that into "already recorded".
+    """
+    if quantize(amount) <= 0:
+        raise FundsError("A refill must be above 0.", field="amount")
     with transaction.atomic():
         account = lock_accounts([account_id])[account_id]
         return post(
@@ -21,3 +36,42 @@ def add_funds(*, account_id: int, amount: Decimal, by=None, description: str = "
             description=description or "Funds added",
             idempotency_key=idempotency_key,
         )
+
+
+def adjust(*, account_id: int, amount: Decimal, reason: str, by, idempotency_key: str | None = None) -> LedgerEntry:
+    """A correction by the admin: one ADJUSTMENT entry, positive (credit) or negative
+    (debit), never zero, always with a reason. It may take the balance below the
+    credit limit: it corrects the books, it is not a purchase."""
+    amount = quantize(amount)
+    reason = (reason or "").strip()
+    if amount == 0:
+        raise FundsError("An adjustment cannot be 0.", field="amount")
+    if not reason:
+        raise FundsError("Enter the reason for this adjustment.", field="reason")
+    with transaction.atomic():
+        account = lock_accounts([account_id])[account_id]
+        return post(
+            account=account,
+            amount=amount,
+            kind=LedgerEntry.Kind.ADJUSTMENT,
+            by=by,
+            description=reason,
+            idempotency_key=idempotency_key,
+        )
+
+
+def post_once(service: Callable[..., LedgerEntry], *, idempotency_key: str, **kwargs) -> tuple[LedgerEntry, bool]:
+    """Run ``add_funds`` or ``adjust`` at most once per key: (entry, True) when it
+    posted now, (the first entry, False) when that key was already recorded (a
+    double submit, a browser retry, a re-post of the same form)."""
+    recorded = LedgerEntry.objects.filter(idempotency_key=idempotency_key).first()
+    if recorded is not None:
+        return recorded, False
+    try:
+        return service(idempotency_key=idempotency_key, **kwargs), True
+    except IntegrityError:
+        # The same key won a race with us; the unique constraint refused ours.
+        recorded = LedgerEntry.objects.filter(idempotency_key=idempotency_key).first()
+        if recorded is None:
+            raise
+        return recorded, False

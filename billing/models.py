@@ -51,10 +51,8 @@ class LedgerEntry(models.Model):
         ordering = ["account", "seq"]
         constraints = [
             models.UniqueConstraint(fields=["account", "seq"], name="ledger_one_entry_per_seq"),
-            models.CheckConstraint(
-                condition=Q(balance_after=F("balance_before") + F("amount")),
-                name="ledger_balance_after_adds_up",
-            ),
+            # balance_after = balance_before + amount is checked on PostgreSQL only
+            # (migration 0004): SQLite would compare the decimals as floats.
             models.CheckConstraint(condition=~Q(amount=0) | Q(kind="adjustment"), name="ledger_amount_not_zero"),
             models.CheckConstraint(condition=Q(seq__gte=1), name="ledger_seq_positive"),
         ]
@@ -62,3 +60,86 @@ class LedgerEntry(models.Model):
 
     def __str__(self) -> str:
         return f"{self.account.number} #{self.seq} {self.kind} {self.amount}"
+
+
+class Subscription(models.Model):
+    """One account's hold on one DID, bought from its parent (or the operator).
+
+    A DID sold down the tree has a chain: the top-level buyer's subscription
+    (``parent`` null) and below it one subscription per level (``parent`` = the
+    seller's subscription). The prices are a snapshot taken at purchase.
+    """
+
+    class Status(models.TextChoices):
+        ACTIVE = "active", "Active"
+        ENDED = "ended", "Ended"
+
+    did = models.ForeignKey(DID, on_delete=models.PROTECT, related_name="subscriptions")
+    account = models.ForeignKey(Account, on_delete=models.PROTECT, related_name="subscriptions")
+    # The seller's own subscription on this DID; null when bought from the operator.
+    parent = models.ForeignKey("self", null=True, blank=True, on_delete=models.PROTECT, related_name="children")
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.ACTIVE)
+
+    # BUY COST: what this account pays its seller (snapshot at purchase).
+    setup_fee = MoneyField(**MONEY)
+    price = MoneyField(**MONEY)
+    billing_type = models.CharField(max_length=10, choices=DID.BillingType.choices)
+    billing_days = models.PositiveIntegerField()
+    period_start = models.DateTimeField()
+    period_end = models.DateTimeField()
+
+    # SELL COST: what this account charges the accounts below it (default for all of them).
+    sell_setup_fee = MoneyField(**MONEY)
+    sell_price = MoneyField(**MONEY)
+
+    started_at = models.DateTimeField(auto_now_add=True)
+    ended_at = models.DateTimeField(null=True, blank=True)
+    # The key of the purchase request: a retried or double-submitted purchase finds this row.
+    purchase_key = models.CharField(max_length=64, unique=True)
+
+    class Meta:
+        constraints = [
+            # One holder per DID: a single active top-level subscription...
+            models.UniqueConstraint(
+                fields=["did"], condition=Q(status="active", parent__isnull=True), name="sub_one_top_holder_per_did"
+            ),
+            # ...and each holder sells it on to at most one account at a time.
+            models.UniqueConstraint(
+                fields=["parent"], condition=Q(status="active", parent__isnull=False), name="sub_one_buyer_per_seller"
+            ),
+            models.CheckConstraint(
+                condition=Q(setup_fee__gte=0, price__gte=0, sell_setup_fee__gte=0, sell_price__gte=0),
+                name="sub_money_not_negative",
+            ),
+            models.CheckConstraint(condition=Q(period_end__gt=F("period_start")), name="sub_period_not_empty"),
+        ]
+        indexes = [models.Index(fields=["account", "status"], name="sub_account_status")]
+
+    def __str__(self) -> str:
+        return f"{self.did} held by {self.account_id}"
+
+    @property
+    def is_active(self) -> bool:
+        return self.status == self.Status.ACTIVE
+
+
+class DIDHistory(models.Model):
+    """What happened to a DID: who bought or released it, when, at what price."""
+
+    class Action(models.TextChoices):
+        PURCHASED = "purchased", "Purchased"
+        RELEASED = "released", "Released"
+        PRICE_CHANGED = "price_changed", "Price changed"
+
+    did = models.ForeignKey(DID, on_delete=models.CASCADE, related_name="history")
+    account = models.ForeignKey(Account, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
+    action = models.CharField(max_length=20, choices=Action.choices)
+    setup_fee = MoneyField(null=True, blank=True, **MONEY)
+    price = MoneyField(null=True, blank=True, **MONEY)
+    description = models.CharField(max_length=255, blank=True)
+    actor = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
+    at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-at", "-pk"]
+        verbose_name_plural = "DID history"

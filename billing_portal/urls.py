@@ -2,12 +2,16 @@ from django.contrib import admin
 from django.urls import include, path
 
 from accounts.views import home
+from resellers.operator_views import AdminReleaseView
 
 urlpatterns = [
     path("", home, name="home"),
     path("accounts/", include("accounts.urls")),
+    path("dids/<int:pk>/release/", AdminReleaseView.as_view(), name="admin_release"),
     path("dids/", include("dids.urls")),
     path("portal/", include("resellers.urls")),
+    # Statements and the admin's money pages of an account (full paths inside).
+    path("", include("billing.urls")),
     # Django's own admin, kept for the operator's low-level fixes.
     path("django-admin/", admin.site.urls),
 ]

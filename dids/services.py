@@ -1,6 +1,7 @@
 """Writes to the DID catalogue and the provider list. Views stay thin and call these."""
 
 from django.db import IntegrityError, transaction
+from django.db.models import ProtectedError
 
 from dids.models import DID, Provider
 
@@ -35,7 +36,14 @@ def did_delete(*, did_id: int) -> str:
                 f"DID {did.number} is held by an account and cannot be deleted. Release it first."
             )
         number = did.number
-        did.delete()
+        try:
+            with transaction.atomic():
+                did.delete()
+        except ProtectedError as exc:
+            raise CatalogueError(
+                f"DID {did.number} has billing history (it was sold before) and cannot be deleted. "
+                "Set it to Inactive instead."
+            ) from exc
     return number
 
 

@@ -6,4 +6,8 @@ app_name = "resellers"
 
 urlpatterns = [
     path("account/", views.AccountView.as_view(), name="account"),
+    path("dids/", views.MyDIDsView.as_view(), name="dids"),
+    path("dids/buy/", views.BuyDIDsView.as_view(), name="buy"),
+    path("dids/buy/<int:did_pk>/", views.PurchaseView.as_view(), name="purchase"),
+    path("dids/release/", views.ReleaseView.as_view(), name="release"),
 ]

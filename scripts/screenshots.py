@@ -45,6 +45,9 @@ DEFAULT_SHOTS = [
     ("admin", "/dids/?country=ZW", "admin-did-list-empty"),
     ("admin", "/dids/create/", "admin-create-product"),
     ("admin", "/dids/providers/", "admin-providers"),
+    ("admin", "/accounts/manage/", "admin-accounts"),
+    ("admin", "/accounts/manage/create/", "admin-create-account"),
+    ("reseller1", "/portal/statement/", "reseller-statement"),
     ("reseller1", "/portal/account/", "reseller-account"),
 ]
 

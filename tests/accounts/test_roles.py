@@ -62,7 +62,7 @@ def test_home_sends_each_role_to_its_page(client, admin_user, reseller_user):
     client.force_login(admin_user)
     assert client.get("/").url == reverse("dids:list")
     client.force_login(reseller_user)
-    assert client.get("/").url == reverse("resellers:account")
+    assert client.get("/").url == reverse("resellers:dids")
 
 
 def test_account_pages_are_not_for_admin(admin_client):

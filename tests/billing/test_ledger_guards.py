@@ -65,3 +65,20 @@ def test_an_entry_that_breaks_the_chain_is_refused(reseller_user):
                 balance_before=money(99), balance_after=money(100),
             )
     assert LedgerEntry.objects.filter(account_id=reseller_user.account_id).count() == 1
+
+
+def test_fractional_amounts_add_up_exactly_on_every_database(reseller_user):
+    # Regression: a CHECK on balance_after = balance_before + amount compared floats on SQLite
+    # and refused this valid refill.
+    add_funds(account_id=reseller_user.account_id, amount=Decimal("10.1001"))
+    entry = add_funds(account_id=reseller_user.account_id, amount=Decimal("0.2"))
+    assert entry.balance_after.amount == Decimal("10.3001")
+
+
+@pytest.mark.postgres
+def test_the_database_checks_that_each_entry_adds_up(reseller_user):
+    with pytest.raises(IntegrityError, match="ledger_balance_after_adds_up"), transaction.atomic():
+        LedgerEntry.objects.create(
+            account_id=reseller_user.account_id, seq=1, kind="adjustment", amount=money(1),
+            balance_before=money(0), balance_after=money(2),
+        )

@@ -1,0 +1,106 @@
+"""Forms of the money pages: Add funds, Adjustment, the statement's date filter."""
+
+import uuid
+from datetime import date
+
+from crispy_forms.helper import FormHelper
+from crispy_forms.layout import Layout, Submit
+from django import forms
+from django.urls import reverse
+
+from billing_portal.forms import MAX_PRICE, MoneyAmountField
+
+
+class _IdempotentForm(forms.Form):
+    """A hidden key made when the form is first shown. Posting the same form twice
+    (double click, browser retry, back + resubmit) sends the same key, and the
+    ledger's unique key makes the second post find the first one."""
+
+    key_prefix = ""
+    idempotency_key = forms.UUIDField(widget=forms.HiddenInput)
+
+    def __init__(self, *args, **kwargs):
+        kwargs["initial"] = {"idempotency_key": uuid.uuid4(), **(kwargs.get("initial") or {})}
+        super().__init__(*args, **kwargs)
+        self.fields["idempotency_key"].error_messages = {
+            "required": "This form has expired. Reload the page and try again.",
+            "invalid": "This form has expired. Reload the page and try again.",
+        }
+
+    @property
+    def ledger_key(self) -> str:
+        return f"{self.key_prefix}:{self.cleaned_data['idempotency_key']}"
+
+    def _helper(self, action: str, button: str) -> FormHelper:
+        helper = FormHelper()
+        helper.form_action = action
+        helper.layout = Layout(*[name for name in self.fields], Submit("save", button))
+        return helper
+
+
+class AddFundsForm(_IdempotentForm):
+    key_prefix = "refill"
+    prefix = "funds"
+
+    amount = MoneyAmountField(label="Amount (USD)", min_value=None, help_text="Above 0, at most 4 decimal places.")
+    description = forms.CharField(label="Description", max_length=255, required=False)
+
+    def __init__(self, *args, account_id: int, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.helper = self._helper(reverse("billing:add_funds", args=[account_id]), "Add Funds")
+
+    def clean_amount(self):
+        amount = self.cleaned_data["amount"]
+        if amount <= 0:
+            raise forms.ValidationError("Enter an amount above 0.", code="not_positive")
+        return amount
+
+
+class AdjustmentForm(_IdempotentForm):
+    key_prefix = "adjust"
+    prefix = "adjust"
+
+    amount = MoneyAmountField(
+        label="Amount (USD)",
+        min_value=-MAX_PRICE,
+        help_text="Positive credits the account, negative (e.g. -5.0000) debits it.",
+    )
+    reason = forms.CharField(label="Reason", max_length=255, help_text="Shown on the account's statement.")
+
+    def __init__(self, *args, account_id: int, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.helper = self._helper(reverse("billing:adjust", args=[account_id]), "Post Adjustment")
+
+    def clean_amount(self):
+        amount = self.cleaned_data["amount"]
+        if amount == 0:
+            raise forms.ValidationError("An adjustment cannot be 0.", code="zero")
+        return amount
+
+    def clean_reason(self):
+        reason = self.cleaned_data["reason"].strip()
+        if not reason:
+            raise forms.ValidationError("Enter the reason for this adjustment.", code="required")
+        return reason
+
+
+class StatementFilterForm(forms.Form):
+    date_from = forms.DateField(label="From", required=False, widget=forms.DateInput(attrs={"type": "date"}))
+    date_to = forms.DateField(label="To", required=False, widget=forms.DateInput(attrs={"type": "date"}))
+
+    def clean(self):
+        cleaned = super().clean()
+        start, end = cleaned.get("date_from"), cleaned.get("date_to")
+        if start and end and start > end:
+            self.add_error("date_to", "The end date is before the start date.")
+        return cleaned
+
+    def dates(self) -> tuple[date | None, date | None]:
+        """The valid filter (an invalid one filters nothing and shows its error)."""
+        if not self.is_bound or not self.is_valid():
+            return None, None
+        return self.cleaned_data["date_from"], self.cleaned_data["date_to"]
+
+    @property
+    def is_filtered(self) -> bool:
+        return any(self.dates())

@@ -1,0 +1,64 @@
+"""Releasing a DID (the Delete button): the holder hands it back to its
+parent's pool; its subscription ends; no refund. Same lock order as purchases:
+the DID row first, then its subscriptions."""
+
+from django.db import transaction
+from django.utils import timezone
+
+from billing.models import DIDHistory, Subscription
+from dids.models import DID
+
+
+class ReleaseRefused(Exception):
+    pass
+
+
+def _end(subscription: Subscription, now, by, why: str) -> None:
+    Subscription.objects.filter(pk=subscription.pk).update(status=Subscription.Status.ENDED, ended_at=now)
+    if subscription.parent_id is None:
+        DID.objects.filter(pk=subscription.did_id).update(holder=None)
+    DIDHistory.objects.create(
+        did_id=subscription.did_id, account_id=subscription.account_id, action=DIDHistory.Action.RELEASED,
+        actor=by if getattr(by, "pk", None) else None, description=why,
+    )
+
+
+def _active_chain(did_id: int) -> list[Subscription]:
+    """The DID's active subscriptions, top-level holder first."""
+    subs = {s.pk: s for s in Subscription.objects.select_for_update().filter(did_id=did_id, status="active")}
+    by_parent = {s.parent_id: s for s in subs.values()}
+    chain, current = [], by_parent.get(None)
+    while current is not None:
+        chain.append(current)
+        current = by_parent.get(current.pk)
+    return chain
+
+
+def release_did(*, account_id: int, did_id: int, by=None, now=None) -> str:
+    """The holder ``account_id`` releases ``did_id``. Returns the DID's digits."""
+    now = now or timezone.now()
+    with transaction.atomic():
+        did = DID.objects.select_for_update().filter(pk=did_id).first()
+        chain = _active_chain(did_id) if did else []
+        mine = next((s for s in chain if s.account_id == account_id), None)
+        if mine is None:
+            raise ReleaseRefused("You do not hold this DID.")
+        below = chain[chain.index(mine) + 1 :]
+        if below:
+            raise ReleaseRefused(
+                f"DID {did.digits} is sold on to {below[0].account}. It can be released once they release it."
+            )
+        _end(mine, now, by, "Released by the holder (no refund)")
+        return did.digits
+
+
+def admin_release_did(*, did_id: int, by=None, now=None) -> int:
+    """The operator takes a DID back: the whole chain below it ends, bottom first.
+    Returns how many subscriptions ended."""
+    now = now or timezone.now()
+    with transaction.atomic():
+        did = DID.objects.select_for_update().get(pk=did_id)
+        chain = _active_chain(did.pk)
+        for subscription in reversed(chain):
+            _end(subscription, now, by, "Released by the operator (no refund)")
+        return len(chain)

@@ -1,0 +1,74 @@
+"""An account's statement: its ledger entries, newest first, with the running
+balance (each entry's balance_after), filtered by date, as a page or as CSV."""
+
+import csv
+from collections.abc import Iterator
+from datetime import date, datetime, time, timedelta
+
+from django.db.models import QuerySet
+from django.utils import timezone
+
+from billing.models import LedgerEntry
+from billing_portal.money import fmt
+
+CSV_HEADER = ["Date", "Kind", "Description", "DID", "Period", "Amount", "Balance"]
+# Sorting: newest first by default; the per-account sequence is the true order.
+STATEMENT_SORTS = {"date": ("seq",)}
+DEFAULT_SORT = "-date"
+
+
+def _day_start(day: date) -> datetime:
+    return timezone.make_aware(datetime.combine(day, time.min))
+
+
+def statement_entries(*, account_id: int, date_from: date | None = None, date_to: date | None = None) -> QuerySet:
+    """The account's entries between two days (both included, in the portal's time zone).
+
+    Bounds are plain ranges on created_at so the (account, created_at) index serves them.
+    """
+    entries = LedgerEntry.objects.filter(account_id=account_id).select_related("did")
+    if date_from:
+        entries = entries.filter(created_at__gte=_day_start(date_from))
+    if date_to:
+        entries = entries.filter(created_at__lt=_day_start(date_to + timedelta(days=1)))
+    return entries
+
+
+def period_text(entry: LedgerEntry, separator: str = " – ") -> str:
+    if not entry.period_start and not entry.period_end:
+        return ""
+    start = timezone.localtime(entry.period_start).date().isoformat() if entry.period_start else ""
+    end = timezone.localtime(entry.period_end).date().isoformat() if entry.period_end else ""
+    return f"{start}{separator}{end}"
+
+
+def _safe_text(text: str) -> str:
+    """Spreadsheets run cells that start with = + - @ as formulas; make them plain text."""
+    return f"'{text}" if text[:1] in {"=", "+", "-", "@", "\t", "\r"} else text
+
+
+def csv_row(entry: LedgerEntry) -> list[str]:
+    return [
+        timezone.localtime(entry.created_at).strftime("%Y-%m-%d %H:%M:%S"),
+        entry.get_kind_display(),
+        _safe_text(entry.description),
+        entry.did.number.lstrip("+") if entry.did_id else "",
+        period_text(entry, separator=" - "),
+        fmt(entry.amount),
+        fmt(entry.balance_after),
+    ]
+
+
+class _Echo:
+    """A file-like object whose write() hands the line back (for streaming CSV)."""
+
+    def write(self, value: str) -> str:
+        return value
+
+
+def csv_lines(entries: QuerySet) -> Iterator[str]:
+    """The CSV, line by line, newest first; reads the entries in chunks, not all at once."""
+    writer = csv.writer(_Echo())
+    yield writer.writerow(CSV_HEADER)
+    for entry in entries.order_by("-seq").iterator(chunk_size=2000):
+        yield writer.writerow(csv_row(entry))

@@ -23,6 +23,11 @@ from billing_portal.money import fmt, money, quantize
 from dids.models import DID
 
 
+# The constraints that mean "someone else holds it now" (PostgreSQL names them; SQLite names the columns).
+_ONE_HOLDER_CONSTRAINTS = ("sub_one_top_holder_per_did", "sub_one_buyer_per_seller", "billing_subscription.did_id",
+                           "billing_subscription.parent_id")
+
+
 class PurchaseRefused(Exception):
     """The purchase was refused; nothing changed. The message is for the buyer."""
 
@@ -52,17 +57,19 @@ def purchase_did(
     ``expected`` is the (setup fee, price) the buyer saw; if the seller changed it since,
     the purchase is refused rather than charging a different amount.
     """
-    if not purchase_key:
+    if not purchase_key or len(purchase_key) > 64:
         raise PurchaseRefused("This purchase form has expired. Open Buy DIDs and try again.")
     try:
         with transaction.atomic():
             return _purchase(buyer_id, did_id, purchase_key, by, sell_setup_fee, sell_price, expected, now)
-    except IntegrityError:
+    except IntegrityError as exc:
         # A concurrent request with the same key won the race: report its result.
         done = Subscription.objects.filter(purchase_key=purchase_key).first()
         if done is not None:
             return _repeat(done, buyer_id)
-        raise PurchaseRefused("This DID was just bought by someone else.")
+        if any(name in str(exc) for name in _ONE_HOLDER_CONSTRAINTS):
+            raise PurchaseRefused("This DID was just bought by someone else.") from exc
+        raise  # a ledger or other invariant broke: never dress that up as a refusal
 
 
 def _repeat(done: Subscription, buyer_id: int) -> PurchaseResult:

@@ -270,3 +270,10 @@ def test_a_price_changed_after_the_page_was_shown_is_refused_not_charged(reselle
     assert "price of DID 18555801802 changed" in response.context["form"].non_field_errors()[0]
     assert Account.objects.get(pk=reseller_user.account_id).balance.amount == 100
     assert not Subscription.objects.exists()
+
+
+def test_an_overlong_purchase_key_is_refused_not_a_server_error(reseller_user, seed_did):
+    from billing.purchase import PurchaseRefused, purchase_did
+
+    with pytest.raises(PurchaseRefused, match="expired"):
+        purchase_did(buyer_id=reseller_user.account_id, did_id=seed_did.pk, purchase_key="k" * 65)

@@ -1,0 +1,161 @@
+"""Shared pieces of the benchmarks: the benchmark database, Django set-up,
+timing, percentiles, threads released together, and machine facts.
+
+The benchmark always runs in a database of its own, dropped and created at
+every run, so it can never damage the data of the tests or of the developer:
+the server and login come from DATABASE_URL (default below), the database
+name always ends in ``_bench`` (``.../postgres`` becomes ``postgres_bench``).
+"""
+
+import os
+import platform
+import threading
+import time
+from urllib.parse import urlsplit, urlunsplit
+
+DEFAULT_URL = "postgres://postgres@127.0.0.1:5432/didportal_bench"
+
+
+class BenchError(SystemExit):
+    """A clear message instead of a traceback (wrong database, missing server)."""
+
+
+def bench_url() -> str:
+    url = os.environ.get("DATABASE_URL") or DEFAULT_URL
+    parts = urlsplit(url)
+    if parts.scheme not in {"postgres", "postgresql", "pgsql"}:
+        raise BenchError(f"The benchmark runs on PostgreSQL only; DATABASE_URL is {parts.scheme}://...")
+    name = parts.path.lstrip("/") or "didportal"
+    if not name.endswith("_bench"):
+        name += "_bench"  # never the developer's or the tests' database
+    return urlunsplit(parts._replace(path="/" + name))
+
+
+def _connect(url: str, dbname: str | None = None):
+    import psycopg2
+
+    parts = urlsplit(url)
+    return psycopg2.connect(
+        host=parts.hostname, port=parts.port or 5432, user=parts.username, password=parts.password,
+        dbname=dbname or parts.path.lstrip("/"),
+    )
+
+
+def recreate_database(url: str) -> None:
+    """DROP and CREATE the benchmark database (connected to the server's ``postgres`` database)."""
+    name = urlsplit(url).path.lstrip("/")
+    assert name.endswith("_bench"), name  # the one guard that matters: only ever drop a _bench database
+    try:
+        conn = _connect(url, dbname="postgres")
+    except Exception as error:  # psycopg2.OperationalError: no server, wrong login
+        raise BenchError(f"Cannot reach PostgreSQL for the benchmark ({url}): {error}") from error
+    conn.autocommit = True  # CREATE/DROP DATABASE cannot run in a transaction
+    with conn.cursor() as cur:
+        cur.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        cur.execute(f'CREATE DATABASE "{name}"')
+    conn.close()
+
+
+def setup_django(url: str) -> None:
+    """Point Django at the benchmark database, set it up and migrate it."""
+    os.environ["DATABASE_URL"] = url
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "billing_portal.settings")
+    import warnings
+
+    import django
+    from django.conf import settings
+
+    # WhiteNoise looks for STATIC_ROOT, which only collectstatic makes (as in pyproject's pytest settings).
+    warnings.filterwarnings("ignore", "No directory at", UserWarning)
+    from django.core.management import call_command
+
+    django.setup()
+    # Development settings (no collectstatic needed for the pages) but without
+    # DEBUG's per-query log and template debugging, which would skew the timings.
+    settings.DEBUG = False
+    call_command("migrate", verbosity=0, interactive=False)
+
+
+def machine_facts() -> dict[str, str]:
+    from django.db import connection
+
+    with connection.cursor() as cur:
+        cur.execute("SHOW server_version")
+        pg = cur.fetchone()[0]
+    cpu = ""
+    try:
+        with open("/proc/cpuinfo") as f:
+            cpu = next((line.split(":", 1)[1].strip() for line in f if line.startswith("model name")), "")
+    except OSError:
+        pass
+    return {
+        "nproc": str(os.cpu_count()),
+        "cpu": cpu or platform.processor() or "unknown",
+        "PostgreSQL": pg,
+        "Python": platform.python_version(),
+    }
+
+
+def percentile(values, p: float) -> float:
+    """The p-th percentile (0-100), linear between the two nearest ranks."""
+    data = sorted(values)
+    if not data:
+        return float("nan")
+    k = (len(data) - 1) * p / 100
+    low = int(k)
+    high = min(low + 1, len(data) - 1)
+    return data[low] + (data[high] - data[low]) * (k - low)
+
+
+def timed_ms(fn, *args, **kwargs) -> tuple[float, object]:
+    """(milliseconds, result) of one call."""
+    start = time.perf_counter()
+    result = fn(*args, **kwargs)
+    return (time.perf_counter() - start) * 1000, result
+
+
+def run_threads(workers) -> float:
+    """Run each callable in its own thread with its own database connection, all
+    released together by a barrier; return the wall time in seconds from the
+    release to the last thread's end."""
+    from django.db import connection
+
+    barrier = threading.Barrier(len(workers) + 1)
+    errors = []
+
+    def run(work):
+        try:
+            connection.ensure_connection()  # connect before the start, not inside the timing
+            barrier.wait()
+            work()
+        except threading.BrokenBarrierError:
+            pass  # another thread failed before the start; its error is reported
+        except BaseException as error:  # reported after join
+            errors.append(error)
+            barrier.abort()  # do not leave the others waiting at the start
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=run, args=(w,)) for w in workers]
+    for t in threads:
+        t.start()
+    try:
+        barrier.wait()
+    except threading.BrokenBarrierError:
+        pass
+    start = time.perf_counter()
+    for t in threads:
+        t.join()
+    wall = time.perf_counter() - start
+    if errors:
+        raise errors[0]
+    return wall
+
+
+def markdown_table(rows: list[dict]) -> str:
+    if not rows:
+        return "(no results)"
+    headers = list(rows[0])
+    lines = ["| " + " | ".join(headers) + " |", "|" + "|".join("---" for _ in headers) + "|"]
+    lines += ["| " + " | ".join(str(row.get(h, "")) for h in headers) + " |" for row in rows]
+    return "\n".join(lines)

@@ -1,0 +1,140 @@
+"""Purchases per second and latency of billing.purchase.purchase_did with 1, 2
+and 8 concurrent buyers, beside the same transaction written by hand in SQL.
+
+Every buyer is its own top-level reseller (so buyers do not queue on one
+account row) and every purchase is a distinct DID: this measures the cost of
+one purchase transaction, not lock contention (tests/billing/test_purchase_races.py
+covers contention). Service and raw SQL alternate per configuration so that a
+drift of the machine affects both alike.
+"""
+
+import uuid
+from datetime import timedelta
+from decimal import Decimal
+from functools import partial
+
+from django.db import connection, transaction
+from django.utils import timezone
+
+from bench import data
+from bench.common import percentile, run_threads, timed_ms
+from billing.purchase import purchase_did
+
+CONFIGS = (1, 2, 8)
+PURCHASES = 2000
+WARMUP = 50
+SETUP_FEE, PRICE = Decimal("1.0000"), Decimal("2.5000")
+
+TITLE = "Purchase: purchase_did vs hand-written SQL"
+NOTES = (
+    f"Each configuration makes {PURCHASES:,} purchases of distinct DIDs (setup 1.0000 + price 2.5000), split "
+    "evenly over the buyers; one thread and one connection per buyer, started together. "
+    "*service/raw* is the wall-time ratio (how many times longer the service takes for the same purchases)."
+)
+
+
+def service_buy(account_id: int, did_id: int) -> None:
+    purchase_did(buyer_id=account_id, did_id=did_id, purchase_key=uuid.uuid4().hex)
+
+
+# The same transaction as purchase_did for a top-level buyer, in the same lock
+# order (DID row, then the account), with the same checks and the same rows.
+_LOCK_DID = """SELECT number, status, holder_id, setup_fee, monthly_fee, billing_type, billing_days
+    FROM dids_did WHERE id = %s FOR UPDATE"""
+_LOCK_ACCOUNT = "SELECT status, balance, credit_limit FROM accounts_account WHERE id = %s FOR NO KEY UPDATE"
+_LAST_SEQ = "SELECT COALESCE(MAX(seq), 0) FROM billing_ledgerentry WHERE account_id = %s"
+_INSERT_SUB = """INSERT INTO billing_subscription (did_id, account_id, parent_id, status, setup_fee_currency, setup_fee,
+    price_currency, price, billing_type, billing_days, period_start, period_end, sell_setup_fee_currency,
+    sell_setup_fee, sell_price_currency, sell_price, started_at, purchase_key)
+    VALUES (%s, %s, NULL, 'active', 'USD', %s, 'USD', %s, %s, %s, %s, %s, 'USD', %s, 'USD', %s, %s, %s)"""
+_INSERT_ENTRY = """(%s, %s, %s, 'USD', %s, 'USD', %s, 'USD', %s, %s, %s, %s, %s, %s, %s)"""
+_INSERT_ENTRIES = """INSERT INTO billing_ledgerentry (account_id, seq, kind, amount_currency, amount,
+    balance_before_currency, balance_before, balance_after_currency, balance_after, did_id,
+    period_start, period_end, description, created_at, idempotency_key) VALUES """
+_UPDATE_BALANCE = "UPDATE accounts_account SET balance = %s WHERE id = %s"
+_UPDATE_HOLDER = "UPDATE dids_did SET holder_id = %s WHERE id = %s"
+_INSERT_HISTORY = """INSERT INTO billing_didhistory (did_id, account_id, action, setup_fee_currency, setup_fee,
+    price_currency, price, description, at) VALUES (%s, %s, 'purchased', 'USD', %s, 'USD', %s, %s, %s)"""
+
+
+class Refused(Exception):
+    pass
+
+
+def raw_buy(account_id: int, did_id: int) -> None:
+    key, now = uuid.uuid4().hex, timezone.now()
+    with transaction.atomic(), connection.cursor() as cur:
+        cur.execute(_LOCK_DID, [did_id])
+        number, did_status, holder, setup, price, billing_type, days = cur.fetchone()
+        cur.execute(_LOCK_ACCOUNT, [account_id])
+        status, balance, credit = cur.fetchone()
+        charge = setup + price
+        if did_status != "active" or holder is not None or status != "active" or charge > balance + credit:
+            raise Refused(f"DID {did_id} cannot be bought by {account_id}")
+        end = now + timedelta(days=days)
+        cur.execute(_INSERT_SUB, [did_id, account_id, setup, price, billing_type, days, now, end,
+                                  setup, price, now, key])
+        cur.execute(_LAST_SEQ, [account_id])
+        seq = cur.fetchone()[0]
+        rows, params = [], []
+        for kind, amount, start, stop, suffix in (("setup_fee", setup, None, None, "setup"),
+                                                  ("did_price", price, now, end, "price")):
+            if amount:  # like the service: no entry for a zero amount
+                seq += 1
+                rows.append(_INSERT_ENTRY)
+                params += [account_id, seq, kind, -amount, balance, balance - amount, did_id, start, stop,
+                           f"{kind} DID {number}", now, f"{key}:{suffix}"]
+                balance -= amount
+        # One statement for both entries: the chain trigger sees the first row when checking the second.
+        cur.execute(_INSERT_ENTRIES + ", ".join(rows), params)
+        cur.execute(_UPDATE_BALANCE, [balance, account_id])
+        cur.execute(_UPDATE_HOLDER, [account_id, did_id])
+        cur.execute(_INSERT_HISTORY, [did_id, account_id, setup, price, f"Bought by {account_id}", now])
+
+
+def _measure(buy, buyers: int) -> dict:
+    accounts = data.funded_accounts(buyers, PURCHASES * (SETUP_FEE + PRICE), prefix=f"{buy.__name__} x{buyers}")
+    dids = data.dids(PURCHASES, SETUP_FEE, PRICE)
+    latencies: list[list[float]] = [[] for _ in range(buyers)]
+
+    def worker(i: int) -> None:
+        for did_id in dids[i::buyers]:
+            latencies[i].append(timed_ms(buy, accounts[i], did_id)[0])
+
+    wall = run_threads([partial(worker, i) for i in range(buyers)])
+    flat = [ms for per_thread in latencies for ms in per_thread]
+    assert len(flat) == PURCHASES
+    return {"per_s": PURCHASES / wall, "p50": percentile(flat, 50), "p95": percentile(flat, 95), "wall": wall}
+
+
+def _check_books(expected_subscriptions: int) -> None:
+    """Every purchase landed, and balance == sum(entries) for every account."""
+    with connection.cursor() as cur:
+        cur.execute("SELECT COUNT(*) FROM billing_subscription")
+        assert cur.fetchone()[0] == expected_subscriptions
+        cur.execute("""SELECT COUNT(*) FROM accounts_account a WHERE a.balance <>
+            COALESCE((SELECT SUM(amount) FROM billing_ledgerentry e WHERE e.account_id = a.id), 0)""")
+        assert cur.fetchone()[0] == 0, "an account's balance differs from its ledger"
+
+
+def run() -> list[dict]:
+    for buy in (service_buy, raw_buy):  # warm up connections, caches and code paths
+        accounts = data.funded_accounts(1, WARMUP * (SETUP_FEE + PRICE), prefix="warm-up")
+        for did_id in data.dids(WARMUP, SETUP_FEE, PRICE):
+            buy(accounts[0], did_id)
+    rows = []
+    for buyers in CONFIGS:
+        service, raw = _measure(service_buy, buyers), _measure(raw_buy, buyers)
+        rows.append({
+            "buyers": buyers,
+            "purchases": PURCHASES,
+            "service /s": f"{service['per_s']:.0f}",
+            "service p50 ms": f"{service['p50']:.2f}",
+            "service p95 ms": f"{service['p95']:.2f}",
+            "raw SQL /s": f"{raw['per_s']:.0f}",
+            "raw p50 ms": f"{raw['p50']:.2f}",
+            "raw p95 ms": f"{raw['p95']:.2f}",
+            "service/raw": f"{service['wall'] / raw['wall']:.2f}x",
+        })
+    _check_books(2 * WARMUP + 2 * PURCHASES * len(CONFIGS))
+    return rows

@@ -18,6 +18,14 @@ class FundsError(ValueError):
         self.field = field
 
 
+def _post_locked(account_id, amount, kind, by, description, idempotency_key) -> LedgerEntry:
+    """One entry on one account, locked for the length of the transaction."""
+    with transaction.atomic():
+        account = lock_accounts([account_id])[account_id]
+        return post(account=account, amount=amount, kind=kind, by=by, description=description,
+                    idempotency_key=idempotency_key)
+
+
 def add_funds(*, account_id: int, amount: Decimal, by=None, description: str = "", idempotency_key=None) -> LedgerEntry:
     """A refill: one FUNDS_ADDED entry of a positive amount.
 
@@ -26,16 +34,7 @@ def add_funds(*, account_id: int, amount: Decimal, by=None, description: str = "
     """
     if quantize(amount) <= 0:
         raise FundsError("A refill must be above 0.", field="amount")
-    with transaction.atomic():
-        account = lock_accounts([account_id])[account_id]
-        return post(
-            account=account,
-            amount=amount,
-            kind=LedgerEntry.Kind.FUNDS_ADDED,
-            by=by,
-            description=description or "Funds added",
-            idempotency_key=idempotency_key,
-        )
+    return _post_locked(account_id, amount, LedgerEntry.Kind.FUNDS_ADDED, by, description or "Funds added", idempotency_key)
 
 
 def adjust(*, account_id: int, amount: Decimal, reason: str, by, idempotency_key: str | None = None) -> LedgerEntry:
@@ -48,16 +47,7 @@ def adjust(*, account_id: int, amount: Decimal, reason: str, by, idempotency_key
         raise FundsError("An adjustment cannot be 0.", field="amount")
     if not reason:
         raise FundsError("Enter the reason for this adjustment.", field="reason")
-    with transaction.atomic():
-        account = lock_accounts([account_id])[account_id]
-        return post(
-            account=account,
-            amount=amount,
-            kind=LedgerEntry.Kind.ADJUSTMENT,
-            by=by,
-            description=reason,
-            idempotency_key=idempotency_key,
-        )
+    return _post_locked(account_id, amount, LedgerEntry.Kind.ADJUSTMENT, by, reason, idempotency_key)
 
 
 def post_once(service: Callable[..., LedgerEntry], *, idempotency_key: str, **kwargs) -> tuple[LedgerEntry, bool]:

@@ -277,3 +277,23 @@ def test_an_overlong_purchase_key_is_refused_not_a_server_error(reseller_user, s
 
     with pytest.raises(PurchaseRefused, match="expired"):
         purchase_did(buyer_id=reseller_user.account_id, did_id=seed_did.pk, purchase_key="k" * 65)
+
+
+def test_another_resellers_dids_are_404_to_see_buy_or_release(client, seed_did):
+    a, b = make_account_user(name="A"), make_account_user(name="B")
+    customer_of_a = make_account_user(kind=Account.Kind.CUSTOMER, parent=a.account, name="CA")
+    _fund(a, "100"), _fund(b, "100")
+    client.force_login(a)
+    _buy(client, seed_did)
+    client.force_login(b)
+    # B cannot open A's DID for purchase, nor release it, whatever it posts.
+    assert client.get(reverse("resellers:purchase", args=[seed_did.pk])).status_code == 404
+    assert client.post(reverse("resellers:release"), {"did": seed_did.pk, "confirm": "1"}).status_code == 404
+    assert client.post(reverse("resellers:release"), {"did": "x"}).status_code == 404
+    assert "18555801802" not in client.get(reverse("resellers:dids")).content.decode()
+    assert "18555801802" not in client.get(reverse("resellers:buy")).content.decode()
+    # A's customer sees it in its pool; B's view of the world is unchanged.
+    client.force_login(customer_of_a)
+    assert "18555801802" in client.get(reverse("resellers:buy")).content.decode()
+    assert Subscription.objects.get(did=seed_did).account_id == a.account_id
+    assert Account.objects.get(pk=b.account_id).balance.amount == 100

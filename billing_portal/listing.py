@@ -5,7 +5,7 @@ only come from an allow-list and the counter reads like the seed:
 "1 - 25 of 1,234 Records", or "No Records".
 """
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
 from django.db.models import QuerySet
@@ -20,7 +20,6 @@ class ListPage:
     per_page: int
     total: int
     sort: str
-    query: dict = field(default_factory=dict)
 
     @property
     def start(self) -> int:

@@ -104,3 +104,13 @@ class StatementFilterForm(forms.Form):
     @property
     def is_filtered(self) -> bool:
         return any(self.dates())
+
+
+class SellCostForm(forms.Form):
+    """Edit Info's SELL COST column: the only prices a seller sets. The buyer it
+    applies to comes from the page's "Sell to" choice; BUY COST is never posted."""
+
+    buyer = forms.IntegerField(required=False, widget=forms.HiddenInput)
+    sell_setup_fee = MoneyAmountField(label="Setup Fee (USD)")
+    sell_price = MoneyAmountField(label="Price (USD)")
+    below_cost = forms.BooleanField(required=False, label="Sell below cost")

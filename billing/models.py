@@ -123,6 +123,45 @@ class Subscription(models.Model):
         return self.status == self.Status.ACTIVE
 
 
+class PriceOverride(models.Model):
+    """A seller's sell cost for one specific buyer of one DID; it wins over the
+    seller's default sell cost (DESIGN.md section 4).
+
+    The seller is the operator when ``seller_subscription`` is null (its default
+    is the DID product's Setup Fee and MonthlyFee), else the reseller holding that
+    subscription (its default is the subscription's SELL COST). An override is tied
+    to the seller's holding: when the reseller releases the DID, its overrides stop
+    applying with its subscription.
+    """
+
+    did = models.ForeignKey(DID, on_delete=models.CASCADE, related_name="price_overrides")
+    seller_subscription = models.ForeignKey(
+        Subscription, null=True, blank=True, on_delete=models.CASCADE, related_name="overrides"
+    )
+    buyer = models.ForeignKey(Account, on_delete=models.CASCADE, related_name="price_overrides")
+    setup_fee = MoneyField(**MONEY)
+    price = MoneyField(**MONEY)
+    updated_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
+                                   related_name="+")
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["did", "buyer"], condition=Q(seller_subscription__isnull=True), name="override_one_per_operator_buyer"
+            ),
+            models.UniqueConstraint(
+                fields=["seller_subscription", "buyer"], condition=Q(seller_subscription__isnull=False),
+                name="override_one_per_seller_buyer",
+            ),
+            models.CheckConstraint(condition=Q(setup_fee__gte=0, price__gte=0), name="override_money_not_negative"),
+        ]
+        indexes = [models.Index(fields=["buyer", "did"], name="override_buyer_did")]
+
+    def __str__(self) -> str:
+        return f"{self.did} for {self.buyer_id}: {self.setup_fee} + {self.price}"
+
+
 class DIDHistory(models.Model):
     """What happened to a DID: who bought or released it, when, at what price."""
 
@@ -136,6 +175,10 @@ class DIDHistory(models.Model):
     action = models.CharField(max_length=20, choices=Action.choices)
     setup_fee = MoneyField(null=True, blank=True, **MONEY)
     price = MoneyField(null=True, blank=True, **MONEY)
+    # Price changes: the values before the change, and whose price it is (null = all of the seller's buyers).
+    old_setup_fee = MoneyField(null=True, blank=True, **MONEY)
+    old_price = MoneyField(null=True, blank=True, **MONEY)
+    for_account = models.ForeignKey(Account, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
     description = models.CharField(max_length=255, blank=True)
     actor = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
     at = models.DateTimeField(auto_now_add=True)

@@ -98,7 +98,7 @@ def _purchase(buyer_id, did_id, purchase_key, by, sell_setup_fee, sell_price, ex
     buyer = accounts[buyer.pk]
 
     _refuse_unless_buyable(did, buyer, seller_sub)
-    price = price_for(did, seller_sub)
+    price = price_for(did, seller_sub, buyer.pk)
     if expected is not None and tuple(quantize(v) for v in expected) != (price.setup_fee, price.price):
         raise PurchaseRefused(
             f"The price of DID {did.digits} changed a moment ago: it is now "

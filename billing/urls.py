@@ -4,7 +4,7 @@ admin's pages of one account sit beside the account management in accounts/urls.
 
 from django.urls import path
 
-from billing import views, views_admin
+from billing import views, views_admin, views_edit_info
 
 app_name = "billing"
 
@@ -12,6 +12,11 @@ urlpatterns = [
     # The logged-in reseller's or customer's own statement.
     path("portal/statement/", views.OwnStatementView.as_view(), name="statement"),
     path("portal/statement/<str:number>/", views.OwnStatementView.as_view(), name="statement_of"),
+    # Edit Info after purchase: the operator's, any holder's (admin), one's own.
+    path("dids/<int:did_pk>/edit-info/", views_edit_info.OperatorEditInfoView.as_view(), name="edit_info"),
+    path("dids/<int:did_pk>/edit-info/<int:account_pk>/", views_edit_info.HolderEditInfoAdminView.as_view(),
+         name="holder_edit_info"),
+    path("portal/dids/<int:did_pk>/edit-info/", views_edit_info.MyEditInfoView.as_view(), name="my_edit_info"),
     # The admin's pages of one account.
     path("accounts/manage/<int:pk>/", views_admin.AccountMoneyView.as_view(), name="account"),
     path("accounts/manage/<int:pk>/add-funds/", views_admin.AddFundsView.as_view(), name="add_funds"),

@@ -3,6 +3,8 @@
 from django.db import IntegrityError, transaction
 from django.db.models import ProtectedError
 
+from billing.models import DIDHistory
+from billing_portal.money import fmt
 from dids.models import DID, Provider
 
 
@@ -14,17 +16,35 @@ class CatalogueError(Exception):
         self.field = field
 
 
-def did_save(*, did: DID) -> DID:
+def did_save(*, did: DID, by=None) -> DID:
     """Create or update a DID product. The unique constraint on the number is the
-    last word when two admins save the same number at the same moment."""
+    last word when two admins save the same number at the same moment. A changed
+    Setup Fee or MonthlyFee (the operator's default sell cost) goes in the DID's history."""
     try:
         with transaction.atomic():
+            before = DID.objects.select_for_update().filter(pk=did.pk).first() if did.pk else None
             did.save()
+            if before is not None:
+                _record_price_change(before, did, by)
     except IntegrityError as exc:
         if DID.objects.filter(number=did.number).exclude(pk=did.pk).exists():
             raise CatalogueError(f"DID {did.number} already exists.", field="number") from exc
         raise
     return did
+
+
+def _record_price_change(before: DID, after: DID, by) -> None:
+    old = (before.setup_fee.amount, before.monthly_fee.amount)
+    new = (after.setup_fee.amount, after.monthly_fee.amount)
+    if old == new:
+        return
+    DIDHistory.objects.create(
+        did=after, action=DIDHistory.Action.PRICE_CHANGED, old_setup_fee=before.setup_fee,
+        old_price=before.monthly_fee, setup_fee=after.setup_fee, price=after.monthly_fee,
+        actor=by if getattr(by, "pk", None) else None,
+        description=(f"The operator's sell cost for all its buyers (product Edit): setup {fmt(old[0])} → "
+                     f"{fmt(new[0])}, price {fmt(old[1])} → {fmt(new[1])}"),
+    )
 
 
 def did_delete(*, did_id: int) -> str:

@@ -53,7 +53,7 @@ class DIDFormView(AdminRequiredMixin, FormView):
 
     def form_valid(self, form):
         try:
-            did = did_save(did=form.save(commit=False))
+            did = did_save(did=form.save(commit=False), by=self.request.user)
         except CatalogueError as exc:
             form.add_error(exc.field, str(exc))
             return self.form_invalid(form)

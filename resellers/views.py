@@ -11,7 +11,7 @@ from django.views.generic import TemplateView
 from accounts.permissions import AccountRequiredMixin
 from billing.models import Subscription
 from billing.pool import pool_for, seller_subscription_for, seller_subscriptions
-from billing.pricing import price_for
+from billing.pricing import price_for, prices_for
 from billing.purchase import PurchaseRefused, purchase_did
 from billing.purchase_keys import new_purchase_key, verify_purchase_key
 from billing.release import ReleaseRefused, release_did
@@ -86,8 +86,9 @@ class BuyDIDsView(AccountRequiredMixin, TemplateView):
                 s.did_id: s
                 for s in seller_subscriptions(self.account.parent_id).filter(did__in=[d.pk for d in page.rows])
             }
+        offers = prices_for(self.account, page.rows, sellers)
         for did in page.rows:
-            did.offer = price_for(did, sellers.get(did.pk) if self.account.parent_id else None)
+            did.offer = offers[did.pk]
         return super().get_context_data(page=page, number=self.request.GET.get("number", ""), country=country, **kwargs)
 
 
@@ -99,7 +100,7 @@ class PurchaseView(AccountRequiredMixin, TemplateView):
 
     def _offer(self, did_pk):
         did = get_object_or_404(pool_for(self.account), pk=did_pk)
-        return did, price_for(did, seller_subscription_for(self.account, did.pk))
+        return did, price_for(did, seller_subscription_for(self.account, did.pk), self.account.pk)
 
     def get(self, request, did_pk):
         did, price = self._offer(did_pk)
@@ -121,7 +122,7 @@ class PurchaseView(AccountRequiredMixin, TemplateView):
             raise Http404("No such offer.")
         did = get_object_or_404(DID, pk=did_pk)
         seller_sub = seller_subscription_for(self.account, did.pk)
-        price = price_for(did, seller_sub)
+        price = price_for(did, seller_sub, self.account.pk)
         # Sell-cost floors use the price the page showed; the service refuses if it changed since.
         form = PurchaseForm(request.POST, buy_price=ticket, is_reseller=self.account.is_reseller)
         if not form.is_valid():

@@ -6,6 +6,7 @@ from decimal import Decimal
 import pytest
 from django.urls import reverse
 
+from billing.models import DIDHistory
 from dids.models import DID
 from tests.factories import DIDFactory
 
@@ -166,6 +167,17 @@ def test_edit_keeps_the_number_unique_and_saves_changes(admin_client, seed_data)
     assert did.monthly_fee.amount == Decimal("21.5")
     other.refresh_from_db()
     assert other.number == "+12025550123"
+
+
+def test_a_price_edit_goes_in_the_dids_history_with_old_and_new(admin_client, admin_user, seed_data):
+    did = DIDFactory(number="+18555801802", setup_fee="5", monthly_fee="20")
+    url = reverse("dids:edit", args=[did.pk])
+    admin_client.post(url, {**seed_data, "city": "Surat"})
+    assert not DIDHistory.objects.exists()  # no price changed, nothing to record
+    assert admin_client.post(url, {**seed_data, "monthly_fee": "22"}).status_code == 302
+    row = DIDHistory.objects.get(did=did, action="price_changed")
+    assert (row.old_price.amount, row.price.amount) == (Decimal("20"), Decimal("22"))
+    assert row.actor == admin_user and "20.0000 → 22.0000" in row.description
 
 
 def test_delete_asks_first_and_removes_an_unheld_did(admin_client, db):

@@ -157,14 +157,14 @@ def _write(did, seller_sub, buyer, setup_fee, price, by) -> None:
 
 def _record(did, seller_sub, buyer, old: Price, setup_fee, price, by, what: str = "") -> None:
     seller = seller_sub.account if seller_sub else None
-    whose = f"{seller}'s" if seller else "The operator's"
+    whose = f"of {seller}" if seller else "of the operator"
     target = f"for {buyer}" if buyer else "for all its buyers"
     change = what or f"setup {fmt(old.setup_fee)} → {fmt(setup_fee)}, price {fmt(old.price)} → {fmt(price)}"
     DIDHistory.objects.create(
         did=did, account=seller, for_account=buyer, action=DIDHistory.Action.PRICE_CHANGED,
         old_setup_fee=money(old.setup_fee), old_price=money(old.price),
         setup_fee=money(setup_fee), price=money(price), actor=_user(by),
-        description=f"{whose} sell cost {target}: {change}"[:255],
+        description=f"Sell cost {whose} {target}: {change}"[:255],
     )
 
 

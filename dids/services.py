@@ -42,7 +42,7 @@ def _record_price_change(before: DID, after: DID, by) -> None:
         did=after, action=DIDHistory.Action.PRICE_CHANGED, old_setup_fee=before.setup_fee,
         old_price=before.monthly_fee, setup_fee=after.setup_fee, price=after.monthly_fee,
         actor=by if getattr(by, "pk", None) else None,
-        description=(f"The operator's sell cost for all its buyers (product Edit): setup {fmt(old[0])} → "
+        description=(f"Sell cost of the operator for all its buyers (product Edit): setup {fmt(old[0])} → "
                      f"{fmt(new[0])}, price {fmt(old[1])} → {fmt(new[1])}"),
     )
 

@@ -13,11 +13,12 @@ from accounts.models import Account
 from billing.funds import add_funds
 from billing.ledger import ledger_sum
 from billing.models import LedgerEntry, Subscription
+from billing.price_book import set_sell_cost
 from billing.purchase import PurchaseRefused, PurchaseResult, purchase_did
 from billing.purchase_keys import new_purchase_key, verify_purchase_key
 from billing_portal.money import money
 from dids.models import DID
-from tests.factories import DIDFactory, make_account_user
+from tests.factories import DIDFactory, make_account_user, make_admin
 
 ROUNDS = 3
 D = Decimal
@@ -178,3 +179,31 @@ def test_two_customers_race_for_their_resellers_did():
         assert_ledger(reseller.pk, balance=reseller_balance, entries=reseller_entries)
         for c in customers:
             assert_ledger(c.pk, balance=balances[c.pk], entries=entries[c.pk])
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True)  # the threads must see committed rows
+def test_a_price_change_racing_a_purchase_never_charges_a_price_the_buyer_did_not_see():
+    """The buyer saw 5 + 20 and posts; at the same moment the admin sets its
+    override to 1 + 5. Either the purchase went first (charged 25, the override
+    applies from the next renewal) or the change did (refused, nothing charged)."""
+    admin = make_admin()
+    buyer = funded("1000")
+    balance, entries = D("1000"), 1
+    for round_ in range(ROUNDS * 2):
+        did = DIDFactory(setup_fee=money(5), monthly_fee=money(20), buy_cost=money(1))
+        key = page_key(buyer.pk, did.pk)
+        change = lambda: set_sell_cost(did_id=did.pk, seller_id=None, buyer_id=buyer.pk, setup_fee=D("1"),
+                                       price=D("5"), by=admin)
+        shown = lambda: purchase_did(buyer_id=buyer.pk, did_id=did.pk, purchase_key=key,
+                                     expected=(D("5"), D("20")))
+        changed, bought = race([change, shown])
+
+        assert changed is True
+        if isinstance(bought, PurchaseResult):
+            assert bought.charged == D("25.0000")
+            balance, entries = balance - 25, entries + 2
+        else:
+            assert isinstance(bought, PurchaseRefused) and "changed a moment ago" in str(bought), bought
+            assert not Subscription.objects.filter(did=did).exists()
+        assert_ledger(buyer.pk, balance=balance, entries=entries)

@@ -4,7 +4,7 @@ admin's pages of one account sit beside the account management in accounts/urls.
 
 from django.urls import path
 
-from billing import views, views_admin, views_edit_info
+from billing import views, views_admin, views_edit_info, views_margins
 
 app_name = "billing"
 
@@ -17,6 +17,10 @@ urlpatterns = [
     path("dids/<int:did_pk>/edit-info/<int:account_pk>/", views_edit_info.HolderEditInfoAdminView.as_view(),
          name="holder_edit_info"),
     path("portal/dids/<int:did_pk>/edit-info/", views_edit_info.MyEditInfoView.as_view(), name="my_edit_info"),
+    # Margins: the admin's summary, one account's DIDs (admin), a reseller's own.
+    path("margins/", views_margins.MarginsAdminView.as_view(), name="margins"),
+    path("accounts/manage/<int:pk>/margins/", views_margins.AccountMarginsAdminView.as_view(), name="account_margins"),
+    path("portal/margins/", views_margins.MyMarginsView.as_view(), name="my_margins"),
     # The admin's pages of one account.
     path("accounts/manage/<int:pk>/", views_admin.AccountMoneyView.as_view(), name="account"),
     path("accounts/manage/<int:pk>/add-funds/", views_admin.AddFundsView.as_view(), name="add_funds"),

@@ -11,6 +11,7 @@ database itself, not only by our code.
 from django.conf import settings
 from django.db import models
 from django.db.models import F, Q
+from django.utils import timezone
 from djmoney.models.fields import MoneyField
 
 from accounts.models import Account
@@ -28,6 +29,7 @@ class LedgerEntry(models.Model):
         CALL_CHARGES = "call_charges", "Call charges"
         ADJUSTMENT = "adjustment", "Adjustment"
         SALE = "sale", "Sale to account"
+        RELEASE = "release", "Release"  # amount 0: the statement says when and why a DID was lost
 
     account = models.ForeignKey(Account, on_delete=models.PROTECT, related_name="ledger_entries")
     # Per-account sequence: 1, 2, 3... The unique pair forbids forks in the chain.
@@ -37,6 +39,10 @@ class LedgerEntry(models.Model):
     balance_before = MoneyField(**MONEY)
     balance_after = MoneyField(**MONEY)
     did = models.ForeignKey(DID, null=True, blank=True, on_delete=models.PROTECT, related_name="ledger_entries")
+    # The subscription a DID charge, sale or release belongs to (for a sale: the buyer's).
+    subscription = models.ForeignKey(
+        "Subscription", null=True, blank=True, on_delete=models.PROTECT, related_name="ledger_entries"
+    )
     period_start = models.DateTimeField(null=True, blank=True)
     period_end = models.DateTimeField(null=True, blank=True)
     description = models.CharField(max_length=255, blank=True)
@@ -53,8 +59,21 @@ class LedgerEntry(models.Model):
             models.UniqueConstraint(fields=["account", "seq"], name="ledger_one_entry_per_seq"),
             # balance_after = balance_before + amount is checked on PostgreSQL only
             # (migration 0004): SQLite would compare the decimals as floats.
-            models.CheckConstraint(condition=~Q(amount=0) | Q(kind="adjustment"), name="ledger_amount_not_zero"),
+            # A free DID's period is still a charge of 0: one charge entry per period, always.
+            models.CheckConstraint(
+                condition=~Q(amount=0) | Q(kind__in=["adjustment", "did_price", "renewal", "release"]),
+                name="ledger_amount_not_zero",
+            ),
             models.CheckConstraint(condition=Q(seq__gte=1), name="ledger_seq_positive"),
+            # Exactly once: one charge per subscription per period (the purchase's first
+            # period or a renewal), and one matching credit to the seller.
+            models.UniqueConstraint(
+                fields=["subscription", "period_start"], condition=Q(kind__in=["did_price", "renewal"]),
+                name="ledger_one_charge_per_period",
+            ),
+            models.UniqueConstraint(
+                fields=["subscription", "period_start"], condition=Q(kind="sale"), name="ledger_one_sale_per_period",
+            ),
         ]
         indexes = [models.Index(fields=["account", "-created_at"], name="ledger_account_created")]
 
@@ -92,8 +111,16 @@ class Subscription(models.Model):
     sell_setup_fee = MoneyField(**MONEY)
     sell_price = MoneyField(**MONEY)
 
-    started_at = models.DateTimeField(auto_now_add=True)
+    # The start of the first period (the purchase's clock, which --now can move).
+    started_at = models.DateTimeField(default=timezone.now)
     ended_at = models.DateTimeField(null=True, blank=True)
+    # Renewal failed for want of funds: the DID is kept but suspended until it is
+    # paid or released at ``grace_until`` (billing/renewals.py). Null = in good standing.
+    suspended_at = models.DateTimeField(null=True, blank=True)
+    grace_until = models.DateTimeField(null=True, blank=True)
+    # The clock of the last billing run that tried and could not settle it: that run
+    # does not take it again; the next run (a later clock) retries it.
+    last_attempt_at = models.DateTimeField(null=True, blank=True)
     # The key of the purchase request: a retried or double-submitted purchase finds this row.
     purchase_key = models.CharField(max_length=64, unique=True)
 
@@ -113,7 +140,11 @@ class Subscription(models.Model):
             ),
             models.CheckConstraint(condition=Q(period_end__gt=F("period_start")), name="sub_period_not_empty"),
         ]
-        indexes = [models.Index(fields=["account", "status"], name="sub_account_status")]
+        indexes = [
+            models.Index(fields=["account", "status"], name="sub_account_status"),
+            # The billing run's queue: active subscriptions by the end of their period.
+            models.Index(fields=["period_end"], condition=Q(status="active"), name="sub_due"),
+        ]
 
     def __str__(self) -> str:
         return f"{self.did} held by {self.account_id}"
@@ -121,6 +152,10 @@ class Subscription(models.Model):
     @property
     def is_active(self) -> bool:
         return self.status == self.Status.ACTIVE
+
+    @property
+    def is_suspended(self) -> bool:
+        return self.is_active and self.grace_until is not None
 
 
 class PriceOverride(models.Model):
@@ -186,3 +221,27 @@ class DIDHistory(models.Model):
     class Meta:
         ordering = ["-at", "-pk"]
         verbose_name_plural = "DID history"
+
+
+class Notification(models.Model):
+    """An email sent about a subscription, once per subscription, kind and period,
+    so an hourly billing run does not send the same warning every hour."""
+
+    class Kind(models.TextChoices):
+        LOW_BALANCE = "low_balance", "Low balance before a renewal"
+        SUSPENDED = "suspended", "Renewal failed: suspended"
+        REINSTATED = "reinstated", "Renewal paid: reinstated"
+        RELEASED = "released", "Released"
+
+    subscription = models.ForeignKey(Subscription, on_delete=models.PROTECT, related_name="notifications")
+    account = models.ForeignKey(Account, on_delete=models.PROTECT, related_name="+")
+    kind = models.CharField(max_length=20, choices=Kind.choices)
+    period_start = models.DateTimeField()
+    email = models.EmailField(blank=True)  # where it went; blank when the account has no address
+    subject = models.CharField(max_length=200)
+    sent_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["subscription", "kind", "period_start"], name="notification_once"),
+        ]

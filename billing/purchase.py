@@ -122,9 +122,9 @@ def _purchase(buyer_id, did_id, purchase_key, by, sell_setup_fee, sell_price, ex
     subscription = Subscription.objects.create(
         did=did, account=buyer, parent=seller_sub, setup_fee=money(price.setup_fee), price=money(price.price),
         billing_type=price.billing_type, billing_days=price.billing_days, period_start=now, period_end=period_end,
-        sell_setup_fee=money(sell_setup), sell_price=money(sell_period), purchase_key=purchase_key,
+        sell_setup_fee=money(sell_setup), sell_price=money(sell_period), purchase_key=purchase_key, started_at=now,
     )
-    _charge(buyer, accounts.get(buyer.parent_id) if seller_sub else None, did, price, now, period_end, by, purchase_key)
+    _charge(buyer, accounts.get(buyer.parent_id) if seller_sub else None, did, subscription, price, by, purchase_key)
     if seller_sub is None:
         DID.objects.filter(pk=did.pk).update(holder=buyer)
     DIDHistory.objects.create(
@@ -156,17 +156,19 @@ def _refuse_unless_buyable(did: DID, buyer: Account, seller_sub) -> None:
         raise PurchaseRefused(f"DID {did.digits} is not in your seller's pool.")
 
 
-def _charge(buyer, seller, did, price: Price, start, end, by, key) -> None:
-    """Debit the buyer (setup fee, first period); credit the seller when it is a reseller."""
+def _charge(buyer, seller, did, subscription, price: Price, by, key) -> None:
+    """Debit the buyer (setup fee, first period); credit the seller when it is a reseller.
+    The first period is always charged, even at 0, so every period has its one charge."""
     who = f"from {seller}" if seller else "from the operator"
+    start, end = subscription.period_start, subscription.period_end
     if price.setup_fee:
         post(account=buyer, amount=-price.setup_fee, kind=LedgerEntry.Kind.SETUP_FEE, by=by, did=did,
-             description=f"Setup fee for DID {did.digits} {who}", idempotency_key=f"{key}:setup")
-    if price.price:
-        post(account=buyer, amount=-price.price, kind=LedgerEntry.Kind.DID_PRICE, by=by, did=did,
-             period_start=start, period_end=end, idempotency_key=f"{key}:price",
-             description=f"DID {did.digits} first period at {fmt(price.price)} per {price.billing_days} days {who}")
+             subscription=subscription, description=f"Setup fee for DID {did.digits} {who}",
+             idempotency_key=f"{key}:setup")
+    post(account=buyer, amount=-price.price, kind=LedgerEntry.Kind.DID_PRICE, by=by, did=did,
+         subscription=subscription, period_start=start, period_end=end, idempotency_key=f"{key}:price",
+         description=f"DID {did.digits} first period at {fmt(price.price)} per {price.billing_days} days {who}")
     if seller is not None and price.total_now:
         post(account=seller, amount=price.total_now, kind=LedgerEntry.Kind.SALE, by=by, did=did,
-             period_start=start, period_end=end, idempotency_key=f"{key}:sale",
+             subscription=subscription, period_start=start, period_end=end, idempotency_key=f"{key}:sale",
              description=f"Sold DID {did.digits} to {buyer} (setup {fmt(price.setup_fee)} + price {fmt(price.price)})")

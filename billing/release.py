@@ -2,10 +2,13 @@
 parent's pool; its subscription ends; no refund. Same lock order as purchases:
 the DID row first, then its subscriptions."""
 
+from decimal import Decimal
+
 from django.db import transaction
 from django.utils import timezone
 
-from billing.models import DIDHistory, Subscription
+from billing.ledger import lock_accounts, post
+from billing.models import DIDHistory, LedgerEntry, Subscription
 from dids.models import DID
 
 
@@ -13,19 +16,31 @@ class ReleaseRefused(Exception):
     pass
 
 
-def _end(subscription: Subscription, now, by, why: str) -> None:
-    Subscription.objects.filter(pk=subscription.pk).update(status=Subscription.Status.ENDED, ended_at=now)
-    if subscription.parent_id is None:
-        DID.objects.filter(pk=subscription.did_id).update(holder=None)
-    DIDHistory.objects.create(
-        did_id=subscription.did_id, account_id=subscription.account_id, action=DIDHistory.Action.RELEASED,
-        actor=by if getattr(by, "pk", None) else None, description=why,
-    )
+def end_subscriptions(subscriptions, accounts: dict, now, by, why: str) -> None:
+    """End each subscription (bottom of the chain first): the DID goes back to the
+    seller's pool, with a history row and a 0.0000 release line on the holder's
+    statement. The caller holds the locks: the DID row, the subscriptions, then
+    ``accounts`` (billing.ledger.lock_accounts)."""
+    for subscription in subscriptions:
+        Subscription.objects.filter(pk=subscription.pk).update(
+            status=Subscription.Status.ENDED, ended_at=now, suspended_at=None, grace_until=None
+        )
+        if subscription.parent_id is None:
+            DID.objects.filter(pk=subscription.did_id).update(holder=None)
+        digits = subscription.did.digits
+        post(account=accounts[subscription.account_id], amount=Decimal(0), kind=LedgerEntry.Kind.RELEASE, by=by,
+             did=subscription.did, subscription=subscription, idempotency_key=f"release:{subscription.pk}",
+             description=f"DID {digits} released: {why}")
+        DIDHistory.objects.create(
+            did_id=subscription.did_id, account_id=subscription.account_id, action=DIDHistory.Action.RELEASED,
+            actor=by if getattr(by, "pk", None) else None, description=f"{subscription.account}: {why}"[:255],
+        )
 
 
 def _active_chain(did_id: int) -> list[Subscription]:
     """The DID's active subscriptions, top-level holder first."""
-    subs = {s.pk: s for s in Subscription.objects.select_for_update().filter(did_id=did_id, status="active")}
+    subs = Subscription.objects.select_for_update(of=("self",)).filter(did_id=did_id, status="active")
+    subs = {s.pk: s for s in subs.select_related("did", "account")}
     by_parent = {s.parent_id: s for s in subs.values()}
     chain, current = [], by_parent.get(None)
     while current is not None:
@@ -48,7 +63,7 @@ def release_did(*, account_id: int, did_id: int, by=None, now=None) -> str:
             raise ReleaseRefused(
                 f"DID {did.digits} is sold on to {below[0].account}. It can be released once they release it."
             )
-        _end(mine, now, by, "Released by the holder (no refund)")
+        end_subscriptions([mine], lock_accounts([mine.account_id]), now, by, "released by the holder (no refund)")
         return did.digits
 
 
@@ -59,6 +74,6 @@ def admin_release_did(*, did_id: int, by=None, now=None) -> int:
     with transaction.atomic():
         did = DID.objects.select_for_update().get(pk=did_id)
         chain = _active_chain(did.pk)
-        for subscription in reversed(chain):
-            _end(subscription, now, by, "Released by the operator (no refund)")
+        accounts = lock_accounts([s.account_id for s in chain])
+        end_subscriptions(list(reversed(chain)), accounts, now, by, "released by the operator (no refund)")
         return len(chain)

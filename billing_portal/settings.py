@@ -137,6 +137,21 @@ DEFAULT_CURRENCY = PORTAL_CURRENCY
 # The seed's "default provider (3673942894)".
 DEFAULT_PROVIDER_NAME = "default provider"
 
+# Billing run (billing/renewals.py, `manage.py run_billing`).
+BILLING_GRACE_DAYS = int(os.environ.get("BILLING_GRACE_DAYS", "3"))  # suspended this long before release
+LOW_BALANCE_NOTICE_DAYS = int(os.environ.get("LOW_BALANCE_NOTICE_DAYS", "3"))  # warn this long before a renewal
+BILLING_BATCH_SIZE = int(os.environ.get("BILLING_BATCH_SIZE", "200"))  # DIDs per transaction
+
+# Notifications go through Django's email framework: printed to the console
+# unless an SMTP server is configured.
+EMAIL_BACKEND = os.environ.get("EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend")
+EMAIL_HOST = os.environ.get("EMAIL_HOST", "localhost")
+EMAIL_PORT = int(os.environ.get("EMAIL_PORT", "25"))
+EMAIL_HOST_USER = os.environ.get("EMAIL_HOST_USER", "")
+EMAIL_HOST_PASSWORD = os.environ.get("EMAIL_HOST_PASSWORD", "")
+EMAIL_USE_TLS = os.environ.get("EMAIL_USE_TLS", "0") == "1"
+DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "billing@did-portal.local")
+
 if not DEBUG:
     SECURE_SSL_REDIRECT = env_bool("SECURE_SSL_REDIRECT", True)
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")

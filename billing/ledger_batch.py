@@ -1,0 +1,61 @@
+"""Posting many ledger entries at once, for the billing run.
+
+The same rules as billing.ledger.post (each entry continues its account's chain,
+the balance moves with it, accounts are locked by the caller), but the entries
+go in with one INSERT and the balances with one UPDATE per flush, instead of
+three statements per entry. The database triggers check every row the same way.
+"""
+
+from decimal import Decimal
+
+from django.db.models import Max
+
+from accounts.models import Account
+from billing.models import LedgerEntry
+from billing_portal.money import money, quantize
+
+
+class LedgerBatch:
+    def __init__(self, accounts: dict[int, Account]):
+        """``accounts``: rows locked in this transaction, by id (billing.ledger.lock_accounts)."""
+        self.accounts = accounts
+        self._entries: list[LedgerEntry] = []
+        self._touched: set[int] = set()
+        self._last_seq: dict[int, int] = {}
+        self.resync(accounts.keys())
+
+    def resync(self, account_ids) -> None:
+        """Re-read the last sequence numbers (after entries were posted outside the batch)."""
+        ids = list(account_ids)
+        last = dict(
+            LedgerEntry.objects.filter(account_id__in=ids).values("account_id").annotate(m=Max("seq"))
+            .values_list("account_id", "m")
+        )
+        for account_id in ids:
+            self._last_seq[account_id] = last.get(account_id) or 0
+
+    def available(self, account_id: int) -> Decimal:
+        """What the account may spend now: balance + credit limit."""
+        account = self.accounts[account_id]
+        return quantize(account.balance.amount + account.credit_limit.amount)
+
+    def add(self, account_id: int, amount: Decimal, kind: str, **fields) -> None:
+        account = self.accounts[account_id]
+        amount = quantize(amount)
+        before = quantize(account.balance.amount)
+        after = before + amount
+        seq = self._last_seq[account_id] + 1
+        self._entries.append(LedgerEntry(
+            account_id=account_id, seq=seq, kind=kind, amount=money(amount), balance_before=money(before),
+            balance_after=money(after), **fields,
+        ))
+        self._last_seq[account_id] = seq
+        account.balance = money(after)
+        self._touched.add(account_id)
+
+    def flush(self) -> None:
+        if not self._entries:
+            return
+        LedgerEntry.objects.bulk_create(self._entries)
+        Account.objects.bulk_update([self.accounts[i] for i in sorted(self._touched)], ["balance"])
+        self._entries, self._touched = [], set()

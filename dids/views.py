@@ -13,6 +13,7 @@ from dids.filters import DIDSearchForm
 from dids.forms import DIDForm, ProviderForm
 from dids.models import DID, Provider
 from dids.numbers import country_mismatch
+from billing.models import Subscription
 from dids.services import CatalogueError, did_delete, did_save, provider_save
 
 DID_SORTS = {
@@ -38,6 +39,13 @@ class DIDListView(AdminRequiredMixin, TemplateView):
         queryset = DID.objects.select_related("provider", "holder")
         queryset = search.filter(queryset) if self.request.GET else queryset
         page = paginate(self.request, queryset, sorts=DID_SORTS, default_sort="number")
+        # Which rows have a holder in its grace period (renewal unpaid): one query for the page.
+        suspended = set(
+            Subscription.objects.filter(did__in=[d.pk for d in page.rows], status="active", grace_until__isnull=False)
+            .values_list("did_id", flat=True)
+        )
+        for did in page.rows:
+            did.suspended = did.pk in suspended
         return super().get_context_data(search=search, page=page, **kwargs)
 
 

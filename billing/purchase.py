@@ -12,6 +12,7 @@ from datetime import timedelta
 from decimal import Decimal
 
 from django.db import IntegrityError, transaction
+from django.db.models import Sum
 from django.utils import timezone
 
 from accounts.models import Account
@@ -75,7 +76,11 @@ def purchase_did(
 def _repeat(done: Subscription, buyer_id: int) -> PurchaseResult:
     if done.account_id != buyer_id:
         raise PurchaseRefused("This purchase form has expired. Open Buy DIDs and try again.")
-    return PurchaseResult(done, quantize(done.setup_fee.amount + done.price.amount), repeated=True)
+    # What this purchase charged, from its own entries: the subscription's price
+    # snapshot moves on at each renewal.
+    keys = [f"{done.purchase_key}:setup", f"{done.purchase_key}:price"]
+    charged = LedgerEntry.objects.filter(idempotency_key__in=keys).aggregate(total=Sum("amount"))["total"] or 0
+    return PurchaseResult(done, quantize(-charged), repeated=True)
 
 
 def _purchase(buyer_id, did_id, purchase_key, by, sell_setup_fee, sell_price, expected, now) -> PurchaseResult:

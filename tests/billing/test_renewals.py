@@ -225,3 +225,14 @@ def test_the_command_runs_with_a_clock_and_refuses_a_bad_one(recurring, capsys):
     assert "renewed 1 periods (10.0000 USD)" in capsys.readouterr().out
     with pytest.raises(CommandError, match="not an ISO 8601"):
         call_command("run_billing", "--now", "next tuesday")
+
+
+def test_a_retried_purchase_reports_what_it_charged_even_after_a_renewal_at_a_new_price(recurring):
+    admin = make_admin()
+    r = funded("100")
+    first = purchase_did(buyer_id=r.pk, did_id=recurring.pk, purchase_key="once", now=T0)
+    set_sell_cost(did_id=recurring.pk, seller_id=None, buyer_id=None, setup_fee=D("1"), price=D("4"), by=admin)
+    run_billing(now=days(30))
+    again = purchase_did(buyer_id=r.pk, did_id=recurring.pk, purchase_key="once", now=days(31))
+    assert again.repeated and again.charged == first.charged == D("11.0000")
+    assert balance(r) == D("100") - 11 - 4

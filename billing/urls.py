@@ -4,7 +4,7 @@ admin's pages of one account sit beside the account management in accounts/urls.
 
 from django.urls import path
 
-from billing import views, views_admin, views_edit_info, views_margins
+from billing import views, views_admin, views_audit, views_edit_info, views_margins
 
 app_name = "billing"
 
@@ -21,6 +21,8 @@ urlpatterns = [
     path("margins/", views_margins.MarginsAdminView.as_view(), name="margins"),
     path("accounts/manage/<int:pk>/margins/", views_margins.AccountMarginsAdminView.as_view(), name="account_margins"),
     path("portal/margins/", views_margins.MyMarginsView.as_view(), name="my_margins"),
+    # Revenue assurance: missing, duplicate and overdue charges, balances vs ledger (admin).
+    path("billing/audit/", views_audit.AuditView.as_view(), name="audit"),
     # The admin's pages of one account.
     path("accounts/manage/<int:pk>/", views_admin.AccountMoneyView.as_view(), name="account"),
     path("accounts/manage/<int:pk>/add-funds/", views_admin.AddFundsView.as_view(), name="add_funds"),

@@ -8,6 +8,7 @@ and exits 1 on any; otherwise prints "Ledger OK: N accounts checked".
 Three SQL statements whatever the number of accounts or entries (aggregates and
 window functions; no query per account), so it stays fast at millions of entries.
 Differences are compared rounded to 4 places: SQLite keeps decimals as floats.
+The balance check lives in billing/ledger_checks.py (the billing audit runs it too).
 """
 
 from decimal import Decimal
@@ -16,22 +17,9 @@ from django.core.management.base import BaseCommand, CommandError
 from django.db import connection
 
 from accounts.models import Account
-from billing.models import LedgerEntry
+from billing.ledger_checks import balance_mismatches, tables
 from billing_portal.money import fmt
 
-
-def _tables() -> dict[str, str]:
-    qn = connection.ops.quote_name
-    return {"account": qn(Account._meta.db_table), "entry": qn(LedgerEntry._meta.db_table)}
-
-
-BALANCE_SQL = """
-SELECT a.number, a.balance, COALESCE(s.total, 0)
-FROM {account} a
-LEFT JOIN (SELECT account_id, SUM(amount) AS total FROM {entry} GROUP BY account_id) s ON s.account_id = a.id
-WHERE ROUND(a.balance - COALESCE(s.total, 0), 4) <> 0
-ORDER BY a.number
-"""
 
 CHAIN_SQL = """
 SELECT a.number, t.seq, t.prev_seq, t.amount, t.balance_before, t.balance_after, t.prev_after
@@ -54,13 +42,12 @@ def _money(value) -> str:
 
 
 def balance_problems(cursor):
-    cursor.execute(BALANCE_SQL.format(**_tables()))
-    for number, balance, total in cursor.fetchall():
-        yield f"Account {number}: balance {_money(balance)} but its ledger entries sum to {_money(total)}"
+    for row in balance_mismatches(cursor):  # shared with the billing audit
+        yield f"Account {row.number}: balance {fmt(row.balance)} but its ledger entries sum to {fmt(row.ledger_total)}"
 
 
 def chain_problems(cursor):
-    cursor.execute(CHAIN_SQL.format(**_tables()))
+    cursor.execute(CHAIN_SQL.format(**tables()))
     while rows := cursor.fetchmany(1000):
         for number, seq, prev_seq, amount, before, after, prev_after in rows:
             where = f"Account {number} entry #{seq}"

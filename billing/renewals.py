@@ -36,10 +36,14 @@ from billing.models import LedgerEntry, Notification, PriceOverride, Subscriptio
 from billing.notifications import Notices
 from billing.pricing import default_price, override_price
 from billing.release import end_subscriptions
+from billing_portal.bulk_update import update_rows
 from billing_portal.money import fmt, money, quantize
 from dids.models import DID
 
 ACTIVE = Subscription.Status.ACTIVE
+# What a renewal needs of a DID (the rest of the row is the catalogue's).
+PRICE_FIELDS = ("number", "setup_fee", "setup_fee_currency", "monthly_fee", "monthly_fee_currency", "billing_type",
+                "billing_days")
 
 
 @dataclass
@@ -99,10 +103,9 @@ class _Batch:
     def __init__(self, did_ids: list[int], now, report: RunReport):
         self.now, self.report = now, report
         self.grace = timedelta(days=settings.BILLING_GRACE_DAYS)
-        self.dids = {d.pk: d for d in DID.objects.filter(pk__in=did_ids)}
+        self.dids = {d.pk: d for d in DID.objects.filter(pk__in=did_ids).only(*PRICE_FIELDS)}
         subs = list(
-            Subscription.objects.select_for_update(of=("self",)).filter(did_id__in=did_ids, status=ACTIVE)
-            .select_related("did", "account").order_by("did_id", "pk")
+            Subscription.objects.select_for_update().filter(did_id__in=did_ids, status=ACTIVE).order_by("did_id", "pk")
         )
         self.by_pk = {s.pk: s for s in subs}
         self.chains = _chains(subs)
@@ -111,6 +114,8 @@ class _Batch:
             for o in PriceOverride.objects.filter(did_id__in=did_ids)
         }
         self.accounts = lock_accounts({s.account_id for s in subs})
+        for s in subs:  # the rows already loaded, not one query each when a message names them
+            s.did, s.account = self.dids[s.did_id], self.accounts[s.account_id]
         self.ledger = LedgerBatch(self.accounts)
         self.changed: dict[int, Subscription] = {}
         self.ended: set[int] = set()
@@ -125,7 +130,7 @@ class _Batch:
                     self.settle_one(sub, chain)
         self.ledger.flush()
         fields = ["period_start", "period_end", "price", "suspended_at", "grace_until", "last_attempt_at"]
-        Subscription.objects.bulk_update([s for pk, s in self.changed.items() if pk not in self.ended], fields)
+        update_rows(Subscription, fields, [s for pk, s in self.changed.items() if pk not in self.ended])
         self.report.notices += self.notices.send_on_commit()
 
     def settle_one(self, sub: Subscription, chain: list[Subscription]) -> None:
@@ -152,16 +157,17 @@ class _Batch:
         start, end = sub.period_end, sub.period_end + timedelta(days=sub.billing_days)
         old = quantize(sub.price.amount)
         note = "" if price == old else f" (new price; was {fmt(old)})"
-        seller = f"from {parent.account}" if parent else "from the operator"
+        seller = f"from {self.accounts[parent.account_id]}" if parent else "from the operator"
         self.ledger.add(
-            sub.account_id, -price, LedgerEntry.Kind.RENEWAL, did=did, subscription=sub, period_start=start,
-            period_end=end, description=f"Renewal of DID {did.digits} at {fmt(price)} per {sub.billing_days} days"
+            sub.account_id, -price, LedgerEntry.Kind.RENEWAL, did_id=did.pk, subscription_id=sub.pk,
+            period_start=start, period_end=end, description=f"Renewal of DID {did.digits} at {fmt(price)} per {sub.billing_days} days"
                                         f"{note} {seller}"[:255],
         )
         if parent is not None and price:
             self.ledger.add(
-                parent.account_id, price, LedgerEntry.Kind.SALE, did=did, subscription=sub, period_start=start,
-                period_end=end, description=f"Renewal of DID {did.digits} by {sub.account} at {fmt(price)}"[:255],
+                parent.account_id, price, LedgerEntry.Kind.SALE, did_id=did.pk, subscription_id=sub.pk,
+                period_start=start, period_end=end,
+                description=f"Renewal of DID {did.digits} by {self.accounts[sub.account_id]} at {fmt(price)}",
             )
         if sub.grace_until is not None:
             self.report.reinstated += 1

@@ -9,7 +9,7 @@ one UPDATE per flush, instead of three statements per entry. The database trigge
 from decimal import Decimal
 
 from django.conf import settings
-from django.db.models import Max
+from django.db.models import OuterRef, Subquery
 from django.utils import timezone
 
 from accounts.models import Account
@@ -35,10 +35,10 @@ class LedgerBatch:
     def resync(self, account_ids) -> None:
         """Re-read the last sequence numbers (after entries were posted outside the batch)."""
         ids = list(account_ids)
-        last = dict(
-            LedgerEntry.objects.filter(account_id__in=ids).values("account_id").annotate(m=Max("seq"))
-            .values_list("account_id", "m")
-        )
+        # Each account's newest entry through the (account, seq) index: one row per account,
+        # however long its ledger (a MAX(seq) GROUP BY would read all of them).
+        newest = LedgerEntry.objects.filter(account=OuterRef("pk")).order_by("-seq").values("seq")[:1]
+        last = dict(Account.objects.filter(pk__in=ids).annotate(m=Subquery(newest)).values_list("pk", "m"))
         for account_id in ids:
             self._last_seq[account_id] = last.get(account_id) or 0
 

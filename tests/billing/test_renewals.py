@@ -236,3 +236,29 @@ def test_a_retried_purchase_reports_what_it_charged_even_after_a_renewal_at_a_ne
     again = purchase_did(buyer_id=r.pk, did_id=recurring.pk, purchase_key="once", now=days(31))
     assert again.repeated and again.charged == first.charged == D("11.0000")
     assert balance(r) == D("100") - 11 - 4
+
+
+def test_renewals_charged_before_a_release_in_the_same_run_stay_on_the_subscription(db):
+    """Found by the state-machine test: catch-up renewals, then funds run out past the
+    grace, in one run. The ended subscription's period must be the last one it paid."""
+    did = DIDFactory(setup_fee="0", monthly_fee="1", billing_days=1)
+    r = funded("3")
+    sub = buy(r, did)
+    report = run_billing(now=days(30))
+    assert report.renewed == 2 and report.released == 1
+    sub = refreshed(sub)
+    assert sub.status == "ended"
+    assert (sub.period_start, sub.period_end) == (days(2), days(3))
+    assert charges(sub)[-1] == (days(2), -D("1"))
+
+
+def test_an_orphaned_due_subscription_is_set_aside_not_claimed_forever(recurring):
+    """Cannot happen while releases cascade; if it ever does, the run must still finish."""
+    r = funded("100")
+    c = funded("100", Account.Kind.CUSTOMER, parent=r)
+    top = buy(r, recurring)
+    below = buy(c, recurring)
+    Subscription.objects.filter(pk=top.pk).update(status="ended")  # a broken cascade
+    report = run_billing(now=days(30))
+    assert report.renewed == 0
+    assert refreshed(below).last_attempt_at == days(30)

@@ -1,7 +1,6 @@
 """An account's statement: its ledger entries, newest first, with the running
 balance (each entry's balance_after), filtered by date, as a page or as CSV."""
 
-import csv
 from collections.abc import Iterator
 from datetime import date, datetime, time, timedelta
 
@@ -9,6 +8,7 @@ from django.db.models import QuerySet
 from django.utils import timezone
 
 from billing.models import LedgerEntry
+from billing_portal.csv_stream import csv_lines as stream_csv
 from billing_portal.money import fmt
 
 CSV_HEADER = ["Date", "Kind", "Description", "DID", "Period", "Amount", "Balance"]
@@ -59,16 +59,7 @@ def csv_row(entry: LedgerEntry) -> list[str]:
     ]
 
 
-class _Echo:
-    """A file-like object whose write() hands the line back (for streaming CSV)."""
-
-    def write(self, value: str) -> str:
-        return value
-
-
 def csv_lines(entries: QuerySet) -> Iterator[str]:
     """The CSV, line by line, newest first; reads the entries in chunks, not all at once."""
-    writer = csv.writer(_Echo())
-    yield writer.writerow(CSV_HEADER)
-    for entry in entries.order_by("-seq").iterator(chunk_size=2000):
-        yield writer.writerow(csv_row(entry))
+    rows = (csv_row(entry) for entry in entries.order_by("-seq").iterator(chunk_size=2000))
+    return stream_csv(CSV_HEADER, rows)

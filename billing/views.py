@@ -1,15 +1,15 @@
 """Statement pages: the logged-in account's own (/portal/statement/) and any
 account's for the admin (/accounts/manage/<pk>/statement/). Same page, same CSV."""
 
-from django.http import Http404, StreamingHttpResponse
+from django.http import Http404
 from django.shortcuts import get_object_or_404
-from django.utils import timezone
 from django.views.generic import TemplateView
 
 from accounts.models import Account
 from accounts.permissions import AccountRequiredMixin, AdminRequiredMixin
 from billing.forms import StatementFilterForm
 from billing.statement import DEFAULT_SORT, STATEMENT_SORTS, csv_lines, statement_entries
+from billing_portal.csv_stream import csv_download
 from billing_portal.listing import paginate
 
 
@@ -31,11 +31,7 @@ class StatementMixin:
         return self.render_to_response(context)
 
     def csv_response(self, entries):
-        response = StreamingHttpResponse(csv_lines(entries), content_type="text/csv; charset=utf-8")
-        stamp = timezone.localdate().strftime("%Y%m%d")
-        response["Content-Disposition"] = f'attachment; filename="statement-{self.account.number}-{stamp}.csv"'
-        response["Cache-Control"] = "no-store"
-        return response
+        return csv_download(csv_lines(entries), f"statement-{self.account.number}")
 
 
 class OwnStatementView(AccountRequiredMixin, StatementMixin, TemplateView):

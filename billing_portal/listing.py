@@ -56,6 +56,24 @@ def _positive_int(value: Any, default: int) -> int:
     return number if number > 0 else default
 
 
+def sort_order(request, sorts: dict[str, tuple[str, ...]], default_sort: str) -> tuple[str, list[str]]:
+    """(the sort key in effect, the ORDER BY fields) for ``?sort=key`` or ``?sort=-key``.
+    An unknown key falls back to the default; it never reaches the database."""
+    sort = request.GET.get("sort", default_sort)
+    key = sort.removeprefix("-")
+    if key not in sorts:
+        sort, key = default_sort, default_sort.removeprefix("-")
+    descending = sort.startswith("-")
+    ordering = [f"-{f}" if descending else f for f in sorts[key]]
+    ordering.append("-pk" if descending else "pk")  # stable order between pages
+    return sort, ordering
+
+
+def sorted_by(request, queryset: QuerySet, sorts: dict[str, tuple[str, ...]], default_sort: str) -> QuerySet:
+    """The whole queryset in the list's order (for exports)."""
+    return queryset.order_by(*sort_order(request, sorts, default_sort)[1])
+
+
 def paginate(
     request,
     queryset: QuerySet,
@@ -69,14 +87,7 @@ def paginate(
     Two queries: the count and the page. An unknown sort key falls back to the
     default; it never reaches the database.
     """
-    sort = request.GET.get("sort", default_sort)
-    key = sort.removeprefix("-")
-    if key not in sorts:
-        sort, key = default_sort, default_sort.removeprefix("-")
-    descending = sort.startswith("-")
-    ordering = [f"-{f}" if descending else f for f in sorts[key]]
-    ordering.append("-pk" if descending else "pk")  # stable order between pages
-
+    sort, ordering = sort_order(request, sorts, default_sort)
     total = queryset.count()
     page_count = max(1, -(-total // per_page))
     number = min(_positive_int(request.GET.get("page"), 1), page_count)

@@ -8,12 +8,14 @@ from django.urls import reverse
 from django.views.generic import FormView, TemplateView
 
 from accounts.permissions import AdminRequiredMixin
-from billing_portal.listing import paginate
+from billing.models import Subscription
+from billing_portal.csv_stream import csv_download, csv_lines
+from billing_portal.listing import paginate, sorted_by
+from dids.export import HEADER, did_rows
 from dids.filters import DIDSearchForm
 from dids.forms import DIDForm, ProviderForm
 from dids.models import DID, Provider
 from dids.numbers import country_mismatch
-from billing.models import Subscription
 from dids.services import CatalogueError, did_delete, did_save, provider_save
 
 DID_SORTS = {
@@ -34,10 +36,19 @@ DID_SORTS = {
 class DIDListView(AdminRequiredMixin, TemplateView):
     template_name = "dids/did_list.html"
 
+    def get(self, request, *args, **kwargs):
+        if request.GET.get("format") == "csv":
+            queryset = self.filtered(DIDSearchForm(request.GET))
+            return csv_download(csv_lines(HEADER, did_rows(sorted_by(request, queryset, DID_SORTS, "number"))), "dids")
+        return super().get(request, *args, **kwargs)
+
+    @staticmethod
+    def filtered(search):
+        return search.filter(DID.objects.select_related("provider", "holder"))
+
     def get_context_data(self, **kwargs):
         search = DIDSearchForm(self.request.GET or None)
-        queryset = DID.objects.select_related("provider", "holder")
-        queryset = search.filter(queryset) if self.request.GET else queryset
+        queryset = self.filtered(search) if self.request.GET else DID.objects.select_related("provider", "holder")
         page = paginate(self.request, queryset, sorts=DID_SORTS, default_sort="number")
         # Which rows have a holder in its grace period (renewal unpaid): one query for the page.
         suspended = set(

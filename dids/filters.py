@@ -25,6 +25,16 @@ class DIDSearchForm(forms.Form):
         self.fields["country"].choices = [("", "Any")] + list(countries)
         self.fields["provider"].empty_label = "Any"
 
+    MIN_CONTAINS_DIGITS = 3  # what the trigram index can serve (migration 0003)
+
+    def clean(self):
+        cleaned = super().clean()
+        digits = search_digits(cleaned.get("number") or "")
+        if digits and cleaned.get("match") != "starts" and len(digits) < self.MIN_CONTAINS_DIGITS:
+            self.add_error("number", f"Type at least {self.MIN_CONTAINS_DIGITS} digits to search inside numbers, "
+                                     "or choose “starts with”.")
+        return cleaned
+
     def filter(self, queryset):
         """Apply the valid filters; invalid ones are ignored (and shown as errors)."""
         if not self.is_valid():

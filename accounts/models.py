@@ -56,6 +56,12 @@ class Account(models.Model):
         return self.status == self.Status.ACTIVE
 
 
+def acting_user(by):
+    """The user to record as the actor of a change: None for the system (the billing
+    run, a command) and for anything that is not a saved user."""
+    return by if getattr(by, "pk", None) else None
+
+
 class User(AbstractUser):
     """A login. Staff users are the operator's admins; others belong to one account."""
 

@@ -24,17 +24,21 @@ class Level:
         return None if self.earns is None else quantize(self.earns - self.pays)
 
 
+def top_down(subscriptions) -> list[Subscription]:
+    """One DID's active subscriptions in chain order: the top-level holder, then each buyer below."""
+    below = {s.parent_id: s for s in subscriptions}
+    chain, current = [], below.get(None)
+    while current is not None:
+        chain.append(current)
+        current = below.get(current.pk)
+    return chain
+
+
 def did_chain(did) -> list[Level]:
     """The operator, then each holder down the chain. One query."""
-    subs = list(Subscription.objects.filter(did=did, status=Subscription.Status.ACTIVE).select_related("account"))
-    below = {s.parent_id: s for s in subs}
-    levels = []
-    top = below.get(None)
-    levels.append(Level(None, None, quantize(did.buy_cost.amount), quantize(top.price.amount) if top else None))
-    current = top
-    while current is not None:
-        child = below.get(current.pk)
-        levels.append(Level(current.account, current, quantize(current.price.amount),
-                            quantize(child.price.amount) if child else None))
-        current = child
+    chain = top_down(Subscription.objects.filter(did=did, status=Subscription.Status.ACTIVE).select_related("account"))
+    prices = [quantize(s.price.amount) for s in chain] + [None]
+    levels = [Level(None, None, quantize(did.buy_cost.amount), prices[0])]
+    for n, sub in enumerate(chain):
+        levels.append(Level(sub.account, sub, prices[n], prices[n + 1]))
     return levels

@@ -10,7 +10,7 @@ from decimal import Decimal
 from django.db import transaction
 from django.db.models import Sum
 
-from accounts.models import Account
+from accounts.models import Account, acting_user
 from billing.models import LedgerEntry
 from billing_portal.money import money, quantize
 
@@ -63,7 +63,7 @@ def post(
         period_start=period_start,
         period_end=period_end,
         description=description[:255],
-        created_by=by if (by is not None and getattr(by, "pk", None)) else None,
+        created_by=acting_user(by),
         idempotency_key=idempotency_key,
     )
     account.balance = money(after)

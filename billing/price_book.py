@@ -23,9 +23,9 @@ from decimal import Decimal
 from django.db import transaction
 from django.utils import timezone
 
-from accounts.models import Account
+from accounts.models import Account, acting_user
 from billing.models import DIDHistory, PriceOverride, Subscription
-from billing.pricing import Price, default_price, override_price
+from billing.pricing import Price, default_price, find_override, override_price
 from billing_portal.money import fmt, money, quantize
 from dids.models import DID
 
@@ -68,9 +68,7 @@ def cost_floor(did: DID, seller_sub: Subscription | None) -> tuple[Decimal, Deci
 
 
 def current_sell_cost(did: DID, seller_sub: Subscription | None, buyer_id: int | None) -> SellCost:
-    override = None
-    if buyer_id is not None:
-        override = PriceOverride.objects.filter(did=did, seller_subscription=seller_sub, buyer_id=buyer_id).first()
+    override = find_override(did.pk, seller_sub, buyer_id)
     price = override_price(did, override) if override else default_price(did, seller_sub)
     return SellCost(price, override is not None, cost_floor(did, seller_sub))
 
@@ -115,7 +113,7 @@ def clear_override(*, did_id: int, seller_id: int | None, buyer_id: int, by) -> 
     """Remove the seller's override for one buyer: it pays the default sell cost again."""
     with transaction.atomic():
         did, seller_sub, buyer = _lock(did_id, seller_id, buyer_id)
-        override = PriceOverride.objects.filter(did=did, seller_subscription=seller_sub, buyer=buyer).first()
+        override = find_override(did.pk, seller_sub, buyer.pk)
         if override is None:
             return False
         old = override_price(did, override)
@@ -146,7 +144,7 @@ def _write(did, seller_sub, buyer, setup_fee, price, by) -> None:
     if buyer is not None:
         PriceOverride.objects.update_or_create(
             did=did, seller_subscription=seller_sub, buyer=buyer,
-            defaults=dict(setup_fee=money(setup_fee), price=money(price), updated_by=_user(by)),
+            defaults=dict(setup_fee=money(setup_fee), price=money(price), updated_by=acting_user(by)),
         )
     elif seller_sub is None:
         DID.objects.filter(pk=did.pk).update(setup_fee=money(setup_fee), monthly_fee=money(price),
@@ -163,13 +161,9 @@ def _record(did, seller_sub, buyer, old: Price, setup_fee, price, by, what: str 
     DIDHistory.objects.create(
         did=did, account=seller, for_account=buyer, action=DIDHistory.Action.PRICE_CHANGED,
         old_setup_fee=money(old.setup_fee), old_price=money(old.price),
-        setup_fee=money(setup_fee), price=money(price), actor=_user(by),
+        setup_fee=money(setup_fee), price=money(price), actor=acting_user(by),
         description=f"Sell cost {whose} {target}: {change}"[:255],
     )
-
-
-def _user(by):
-    return by if getattr(by, "pk", None) else None
 
 
 def _below_cost_message(seller_sub, floor_setup, floor_price) -> str:

@@ -15,7 +15,7 @@ from django.db import IntegrityError, transaction
 from django.db.models import Sum
 from django.utils import timezone
 
-from accounts.models import Account
+from accounts.models import Account, acting_user
 from billing.ledger import lock_accounts, post
 from billing.models import DIDHistory, LedgerEntry, Subscription
 from billing.pool import seller_subscriptions
@@ -134,7 +134,7 @@ def _purchase(buyer_id, did_id, purchase_key, by, sell_setup_fee, sell_price, ex
         DID.objects.filter(pk=did.pk).update(holder=buyer)
     DIDHistory.objects.create(
         did=did, account=buyer, action=DIDHistory.Action.PURCHASED, setup_fee=money(price.setup_fee),
-        price=money(price.price), actor=by if getattr(by, "pk", None) else None,
+        price=money(price.price), actor=acting_user(by),
         description=f"Bought by {buyer} from {buyer.parent or 'the operator'} for {fmt(charge)}",
     )
     return PurchaseResult(subscription, charge, repeated=False)

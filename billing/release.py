@@ -7,6 +7,8 @@ from decimal import Decimal
 from django.db import transaction
 from django.utils import timezone
 
+from accounts.models import acting_user
+from billing.chain import top_down
 from billing.ledger import lock_accounts, post
 from billing.models import DIDHistory, LedgerEntry, Subscription
 from dids.models import DID
@@ -33,20 +35,14 @@ def end_subscriptions(subscriptions, accounts: dict, now, by, why: str) -> None:
              description=f"DID {digits} released: {why}")
         DIDHistory.objects.create(
             did_id=subscription.did_id, account_id=subscription.account_id, action=DIDHistory.Action.RELEASED,
-            actor=by if getattr(by, "pk", None) else None, description=f"{subscription.account}: {why}"[:255],
+            actor=acting_user(by), description=f"{subscription.account}: {why}"[:255],
         )
 
 
 def _active_chain(did_id: int) -> list[Subscription]:
     """The DID's active subscriptions, top-level holder first."""
     subs = Subscription.objects.select_for_update(of=("self",)).filter(did_id=did_id, status="active")
-    subs = {s.pk: s for s in subs.select_related("did", "account")}
-    by_parent = {s.parent_id: s for s in subs.values()}
-    chain, current = [], by_parent.get(None)
-    while current is not None:
-        chain.append(current)
-        current = by_parent.get(current.pk)
-    return chain
+    return top_down(subs.select_related("did", "account"))
 
 
 def release_did(*, account_id: int, did_id: int, by=None, now=None) -> str:

@@ -30,6 +30,7 @@ from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
 
+from billing.chain import top_down
 from billing.ledger import lock_accounts
 from billing.ledger_batch import LedgerBatch
 from billing.models import LedgerEntry, Notification, PriceOverride, Subscription
@@ -233,15 +234,8 @@ class _Batch:
 
 
 def _chains(subs: list[Subscription]) -> list[list[Subscription]]:
-    """Group one DID's active subscriptions into its chain, top-level holder first."""
-    by_did: dict[int, dict] = {}
+    """Group the batch's subscriptions by DID, each chain top-level holder first."""
+    by_did: dict[int, list] = {}
     for s in subs:
-        by_did.setdefault(s.did_id, {})[s.parent_id] = s
-    chains = []
-    for below in by_did.values():
-        chain, current = [], below.get(None)
-        while current is not None:
-            chain.append(current)
-            current = below.get(current.pk)
-        chains.append(chain)
-    return chains
+        by_did.setdefault(s.did_id, []).append(s)
+    return [top_down(group) for group in by_did.values()]

@@ -3,6 +3,7 @@
 from django.db import IntegrityError, transaction
 from django.db.models import ProtectedError
 
+from accounts.models import acting_user
 from billing.models import DIDHistory
 from billing_portal.money import fmt
 from dids.models import DID, Provider
@@ -41,7 +42,7 @@ def _record_price_change(before: DID, after: DID, by) -> None:
     DIDHistory.objects.create(
         did=after, action=DIDHistory.Action.PRICE_CHANGED, old_setup_fee=before.setup_fee,
         old_price=before.monthly_fee, setup_fee=after.setup_fee, price=after.monthly_fee,
-        actor=by if getattr(by, "pk", None) else None,
+        actor=acting_user(by),
         description=(f"Sell cost of the operator for all its buyers (product Edit): setup {fmt(old[0])} → "
                      f"{fmt(new[0])}, price {fmt(old[1])} → {fmt(new[1])}"),
     )

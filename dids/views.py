@@ -44,12 +44,12 @@ class DIDListView(AdminRequiredMixin, TemplateView):
 
     @staticmethod
     def filtered(search):
+        """The list's rows for a search form (an unbound or invalid one filters nothing)."""
         return search.filter(DID.objects.select_related("provider", "holder"))
 
     def get_context_data(self, **kwargs):
         search = DIDSearchForm(self.request.GET or None)
-        queryset = self.filtered(search) if self.request.GET else DID.objects.select_related("provider", "holder")
-        page = paginate(self.request, queryset, sorts=DID_SORTS, default_sort="number")
+        page = paginate(self.request, self.filtered(search), sorts=DID_SORTS, default_sort="number")
         # Which rows have a holder in its grace period (renewal unpaid): one query for the page.
         suspended = set(
             Subscription.objects.filter(did__in=[d.pk for d in page.rows], status="active", grace_until__isnull=False)

@@ -25,6 +25,18 @@ def _buy_dids_row(page, digits):
     return row.get_by_test_id("offer-setup").inner_text(), row.get_by_test_id("offer-price").inner_text(), row
 
 
+def _buy_as(page, user, digits, setup, price, charge):
+    """Log in as ``user``; Buy DIDs shows ``setup`` + ``price``, the Purchase page
+    ``charge``; Save buys it."""
+    _login_as(page, user)
+    shown_setup, shown_price, row = _buy_dids_row(page, digits)
+    assert (shown_setup, shown_price) == (setup, price)
+    row.get_by_role("link", name="Purchase").click()
+    assert page.get_by_test_id("charge-now").inner_text() == f"{charge} USD"
+    page.get_by_role("button", name="Save").click()
+    page.wait_for_url("**/portal/dids/")
+
+
 def _login_as(page, user):
     page.context.clear_cookies()
     browser_login(page, user.username, PASSWORD)
@@ -60,13 +72,7 @@ def test_admin_prices_the_seed_did_for_r1_and_r1_resells_to_its_customer(page, d
     assert "Reseller One" in page.get_by_test_id("history").inner_text()
 
     # R2 still sees and pays 25.0000; it hands the DID back so R1 can buy it.
-    _login_as(page, r2)
-    setup, price, row = _buy_dids_row(page, "18555801802")
-    assert (setup, price) == ("5.0000", "20.0000")
-    row.get_by_role("link", name="Purchase").click()
-    assert page.get_by_test_id("charge-now").inner_text() == "25.0000 USD"
-    page.get_by_role("button", name="Save").click()
-    page.wait_for_url("**/portal/dids/")
+    _buy_as(page, r2, "18555801802", "5.0000", "20.0000", "25.0000")
     assert _balance(r2) == Decimal("75")
     page.locator("tr", has_text="18555801802").locator("input[type=checkbox]").check()
     page.get_by_role("button", name="Delete").click()
@@ -74,13 +80,7 @@ def test_admin_prices_the_seed_did_for_r1_and_r1_resells_to_its_customer(page, d
     page.wait_for_url("**/portal/dids/")
 
     # R1 sees 6.0000 (1 + 5) and is charged 6.0000.
-    _login_as(page, r1)
-    setup, price, row = _buy_dids_row(page, "18555801802")
-    assert (setup, price) == ("1.0000", "5.0000")
-    row.get_by_role("link", name="Purchase").click()
-    assert page.get_by_test_id("charge-now").inner_text() == "6.0000 USD"
-    page.get_by_role("button", name="Save").click()
-    page.wait_for_url("**/portal/dids/")
+    _buy_as(page, r1, "18555801802", "1.0000", "5.0000", "6.0000")
     assert page.get_by_test_id("header-balance").inner_text() == "94.0000"
     assert _balance(r1) == Decimal("94")
 
@@ -101,13 +101,7 @@ def test_admin_prices_the_seed_did_for_r1_and_r1_resells_to_its_customer(page, d
     assert "Sell cost saved for Customer C" in page.locator(".alert-success").inner_text()
 
     # C buys at R1's price for it: 11.0000; R1 is credited the same.
-    _login_as(page, c)
-    setup, price, row = _buy_dids_row(page, "18555801802")
-    assert (setup, price) == ("2.0000", "9.0000")
-    row.get_by_role("link", name="Purchase").click()
-    assert page.get_by_test_id("charge-now").inner_text() == "11.0000 USD"
-    page.get_by_role("button", name="Save").click()
-    page.wait_for_url("**/portal/dids/")
+    _buy_as(page, c, "18555801802", "2.0000", "9.0000", "11.0000")
     assert page.get_by_test_id("header-balance").inner_text() == "89.0000"
     assert _balance(r1) == Decimal("105")
     c_sub = Subscription.objects.get(account_id=c.account_id, status="active")

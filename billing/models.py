@@ -204,6 +204,8 @@ class DIDHistory(models.Model):
         PURCHASED = "purchased", "Purchased"
         RELEASED = "released", "Released"
         PRICE_CHANGED = "price_changed", "Price changed"
+        # Bulk actions of the admin's DID list (status, provider, prices), one row per DID.
+        CHANGED = "changed", "Changed"
 
     did = models.ForeignKey(DID, on_delete=models.CASCADE, related_name="history")
     account = models.ForeignKey(Account, null=True, blank=True, on_delete=models.PROTECT, related_name="+")

@@ -1,5 +1,6 @@
 """What the operator sells: providers (carriers) and DID products."""
 
+from django.conf import settings
 from django.db import models
 from django.db.models import Q
 from django_countries.fields import CountryField
@@ -31,6 +32,40 @@ class Provider(models.Model):
     def __str__(self) -> str:
         # Shown like the seed: "default provider (3673942894)".
         return f"{self.name} ({self.number})"
+
+
+class DIDImport(models.Model):
+    """One import of DIDs (a CSV file or a range): what went in, so it can be
+    reported and undone while none of its DIDs has been sold."""
+
+    class Source(models.TextChoices):
+        BROWSER = "browser", "CSV upload"
+        COMMAND = "command", "manage.py import_dids"
+        RANGE = "range", "Range"
+
+    source = models.CharField(max_length=10, choices=Source.choices)
+    filename = models.CharField(max_length=255, blank=True)
+    # The file's SHA-256, so the same file imported again can be recognised and reported.
+    checksum = models.CharField(max_length=64, blank=True)
+    provider = models.ForeignKey(Provider, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
+    rows_read = models.PositiveIntegerField(default=0)
+    created = models.PositiveIntegerField(default=0)
+    duplicates = models.PositiveIntegerField(default=0)
+    invalid = models.PositiveIntegerField(default=0)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    undone_at = models.DateTimeField(null=True, blank=True)
+    undone_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+
+    class Meta:
+        ordering = ["-created_at", "-pk"]
+
+    def __str__(self) -> str:
+        return f"Import #{self.pk}"
 
 
 class DID(models.Model):
@@ -69,6 +104,8 @@ class DID(models.Model):
 
     # The account that bought it from the operator; null while in the admin's pool.
     holder = models.ForeignKey(Account, null=True, blank=True, on_delete=models.PROTECT, related_name="held_dids")
+    # The import that created it (null when created one by one), for reports and undo.
+    import_batch = models.ForeignKey(DIDImport, null=True, blank=True, on_delete=models.PROTECT, related_name="dids")
 
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)

@@ -1,0 +1,163 @@
+"""One CSV row -> the values of a DID, or the reason it is refused.
+
+Plain functions instead of a Django form per row: a million rows must be checked
+in seconds. The limits are read from the Create Product form's fields, so the
+import and the form accept exactly the same values.
+"""
+
+import re
+from decimal import Decimal, InvalidOperation
+
+from django.core.exceptions import ValidationError
+from django_countries import countries
+
+from dids.forms import DIDForm, MONEY_FIELDS
+from dids.importing.columns import LABEL, ColumnMap
+from dids.models import DID, Provider
+from dids.numbers import normalize_did
+
+WHOLE_FIELDS = ("grace_time", "initial_increment", "increment", "call_timeout", "billing_days", "concurrent_calls")
+TEXT_FIELDS = {"city": 100, "province": 100}
+# Every field a row sets, in the model's order (the writer's column order).
+FIELDS = ("category", "number", "provider", "country", "city", "province", "buy_cost", "status") + tuple(
+    f for f in ("connection_cost", "grace_time", "cost_per_min", "initial_increment", "increment", "setup_fee",
+                "monthly_fee", "call_timeout", "billing_type", "billing_days", "concurrent_calls")
+)
+
+_MONEY = re.compile(r"^\$?\s*(\d+(?:\.\d*)?|\.\d+)\s*(?:usd)?$", re.I)
+_WHOLE = re.compile(r"^\d+$")
+_PROVIDER_WITH_NUMBER = re.compile(r"^(?P<name>.*?)\s*\((?P<number>\d{10})\)$")  # "default provider (3673942894)"
+_COUNTRY_BY_NAME = {name.lower(): code for code, name in countries}
+# Short names spreadsheets use that differ from the ISO names.
+_COUNTRY_BY_NAME.update({"united states": "US", "usa": "US", "uk": "GB", "great britain": "GB",
+                         "england": "GB", "south korea": "KR", "korea": "KR"})
+_STATUS = {"active": DID.Status.ACTIVE, "yes": DID.Status.ACTIVE, "y": DID.Status.ACTIVE, "1": DID.Status.ACTIVE,
+           "true": DID.Status.ACTIVE, "inactive": DID.Status.INACTIVE, "no": DID.Status.INACTIVE,
+           "n": DID.Status.INACTIVE, "0": DID.Status.INACTIVE, "false": DID.Status.INACTIVE}
+_BILLING_TYPE = {"onetime": DID.BillingType.ONE_TIME, "recurring": DID.BillingType.RECURRING}
+_CATEGORY = {c.lower(): c for c, _ in DID.Category.choices}
+
+
+class RowError(ValueError):
+    """Why a row is refused, fit for the error report (names the column)."""
+
+
+def _bounds(name):
+    field = DIDForm.base_fields[name]
+    return field.min_value, field.max_value
+
+
+BOUNDS = {name: _bounds(name) for name in MONEY_FIELDS + WHOLE_FIELDS}
+# What a blank cell (or a missing column) means: the model's default, as on the form.
+DEFAULTS = {
+    name: Decimal("0") if name in MONEY_FIELDS else DID._meta.get_field(name).get_default()
+    for name in FIELDS if name not in ("number", "provider")
+}
+
+
+class Providers:
+    """Provider names and account numbers, looked up once per import."""
+
+    def __init__(self, default: Provider | None):
+        self.default = default
+        self.by_key: dict[str, Provider] = {}
+        for provider in Provider.objects.all():
+            self.by_key[provider.name.strip().lower()] = provider
+            self.by_key[provider.number] = provider
+
+    def find(self, text: str) -> Provider:
+        if not text:
+            if self.default is None:
+                raise RowError("Provider: empty, and no provider was chosen for rows without one.")
+            return self.default
+        match = _PROVIDER_WITH_NUMBER.match(text)
+        provider = self.by_key.get(match["number"]) if match else self.by_key.get(text.lower())
+        if provider is None:
+            raise RowError(f"Provider: no provider named “{text}”. Create it under Providers first.")
+        if not provider.is_active:
+            raise RowError(f"Provider: {provider.name} is inactive.")
+        return provider
+
+
+def money_cell(name: str, text: str) -> Decimal:
+    match = _MONEY.match(text)
+    if not match:
+        if text.startswith("-"):
+            raise RowError(f"{LABEL[name]}: {text} is negative.")
+        raise RowError(f"{LABEL[name]}: “{text}” is not an amount (plain digits, e.g. 5 or 5.0000).")
+    try:
+        value = Decimal(match[1])
+    except InvalidOperation:
+        raise RowError(f"{LABEL[name]}: “{text}” is not an amount.") from None
+    if value.as_tuple().exponent < -4:
+        raise RowError(f"{LABEL[name]}: {text} has more than 4 decimal places.")
+    low, high = BOUNDS[name]
+    if value > high:
+        raise RowError(f"{LABEL[name]}: {text} is more than {high}.")
+    return value.quantize(Decimal("0.0001"))
+
+
+def whole_cell(name: str, text: str) -> int:
+    if not _WHOLE.match(text):
+        raise RowError(f"{LABEL[name]}: “{text}” is not a whole number.")
+    value = int(text)
+    low, high = BOUNDS[name]
+    if not low <= value <= high:
+        raise RowError(f"{LABEL[name]}: {value} is outside {low}–{high}.")
+    return value
+
+
+def choice_cell(name: str, text: str, table: dict) -> str:
+    value = table.get(re.sub(r"[\s_\-]", "", text.lower()) if name == "billing_type" else text.lower())
+    if value is None:
+        raise RowError(f"{LABEL[name]}: “{text}” is not one of {', '.join(sorted(set(map(str, table.values()))))}.")
+    return value
+
+
+def country_cell(text: str) -> str:
+    if len(text) == 2 and text.upper() in countries:
+        return text.upper()
+    code = _COUNTRY_BY_NAME.get(text.lower())
+    if code is None:
+        raise RowError(f"Country: “{text}” is neither a two-letter ISO code (US) nor a country name.")
+    return code
+
+
+def row_values(cells: list[str], columns: ColumnMap, providers: Providers) -> dict:
+    """The DID's field values for one row; blank cells take the form's defaults.
+    Raises RowError for the first problem found."""
+    def cell(name):
+        index = columns.positions.get(name)
+        return cells[index].strip() if index is not None and index < len(cells) else ""
+
+    try:
+        number = normalize_did(cell("number"))
+    except ValidationError as error:
+        raise RowError(f"DID: {error.messages[0]}") from None
+    values = dict(DEFAULTS, number=number)
+    values["provider"] = providers.find(cell("provider")).pk
+    for name in columns.positions:
+        text = cell(name)
+        if name in ("number", "provider"):
+            continue
+        if not text:
+            if name == "monthly_fee":
+                raise RowError("MonthlyFee (USD): empty; every DID needs its monthly price.")
+            continue
+        if name in BOUNDS and name in MONEY_FIELDS:
+            values[name] = money_cell(name, text)
+        elif name in BOUNDS:
+            values[name] = whole_cell(name, text)
+        elif name == "status":
+            values[name] = choice_cell(name, text, _STATUS)
+        elif name == "billing_type":
+            values[name] = choice_cell(name, text, _BILLING_TYPE)
+        elif name == "category":
+            values[name] = choice_cell(name, text, _CATEGORY)
+        elif name == "country":
+            values[name] = country_cell(text)
+        elif name in TEXT_FIELDS:
+            if len(text) > TEXT_FIELDS[name]:
+                raise RowError(f"{LABEL[name]}: longer than {TEXT_FIELDS[name]} characters.")
+            values[name] = text
+    return values

@@ -1,0 +1,50 @@
+"""A CSV file as (line number, cells): UTF-8 with or without BOM, quoted fields
+(commas and line breaks inside quotes), comma, semicolon or tab separated,
+blank lines skipped. Line numbers are those a spreadsheet shows (header = 1)."""
+
+import csv
+import io
+from collections.abc import Iterator
+from typing import BinaryIO
+
+
+class FileError(ValueError):
+    """The file as a whole cannot be read; nothing is imported."""
+
+
+def _dialect(first_line: str):
+    try:
+        return csv.Sniffer().sniff(first_line, delimiters=",;\t")
+    except csv.Error:
+        return csv.excel  # one column, or nothing to guess from: plain commas
+
+
+def read_rows(stream: BinaryIO) -> tuple[list[str], Iterator[tuple[int, list[str]]]]:
+    """(header cells, iterator of (line number, cells) for every non-blank line after it)."""
+    text = io.TextIOWrapper(stream, encoding="utf-8-sig", newline="")
+    try:
+        first = text.readline()
+    except UnicodeDecodeError:
+        raise FileError("The file is not UTF-8 text. Save it as “CSV UTF-8” and upload it again.") from None
+    if not first.strip():
+        raise FileError("The file is empty; its first line must name the columns.")
+    dialect = _dialect(first)
+    header = next(csv.reader([first], dialect))
+
+    def rows():
+        reader = csv.reader(text, dialect)
+        last_line = 1
+        while True:
+            try:
+                cells = next(reader)
+            except StopIteration:
+                return
+            except UnicodeDecodeError:
+                raise FileError(f"Line {last_line + 1} is not UTF-8 text. Save the file as “CSV UTF-8”.") from None
+            except csv.Error as error:
+                raise FileError(f"Line {reader.line_num + 1}: {error}.") from None
+            start, last_line = last_line + 1, reader.line_num + 1
+            if any(c.strip() for c in cells):
+                yield start, cells
+
+    return header, rows()

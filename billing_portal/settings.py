@@ -137,6 +137,12 @@ DEFAULT_CURRENCY = PORTAL_CURRENCY
 # The seed's "default provider (3673942894)".
 DEFAULT_PROVIDER_NAME = "default provider"
 
+# DID imports (dids/importing/): where uploads wait for confirmation and error
+# reports are kept (shared by all app servers), the largest upload, the largest range.
+DID_IMPORT_DIR = os.environ.get("DID_IMPORT_DIR", str(BASE_DIR / "var" / "imports"))
+DID_IMPORT_MAX_MB = int(os.environ.get("DID_IMPORT_MAX_MB", "200"))
+DID_RANGE_MAX = int(os.environ.get("DID_RANGE_MAX", "100000"))
+
 # Billing run (billing/renewals.py, `manage.py run_billing`).
 BILLING_GRACE_DAYS = int(os.environ.get("BILLING_GRACE_DAYS", "3"))  # suspended this long before release
 LOW_BALANCE_NOTICE_DAYS = int(os.environ.get("LOW_BALANCE_NOTICE_DAYS", "3"))  # warn this long before a renewal

@@ -19,6 +19,8 @@ class DIDSearchForm(forms.Form):
     provider = forms.ModelChoiceField(label="Provider", queryset=Provider.objects.order_by("name"), required=False)
     status = forms.ChoiceField(label="Status", choices=[("", "Any")] + DID.Status.choices, required=False)
     holder = forms.CharField(label="Holder", required=False, max_length=120, help_text="Account name or number; 'none' for unsold.")
+    # From an import's page: "Show its DIDs" (not in the panel).
+    import_batch = forms.IntegerField(required=False, min_value=1, widget=forms.HiddenInput)
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
@@ -56,6 +58,8 @@ class DIDSearchForm(forms.Form):
             queryset = queryset.filter(provider=data["provider"])
         if data["status"]:
             queryset = queryset.filter(status=data["status"])
+        if data["import_batch"]:
+            queryset = queryset.filter(import_batch=data["import_batch"])
         holder = data["holder"].strip()
         if holder.lower() == "none":
             queryset = queryset.filter(holder__isnull=True)

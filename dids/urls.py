@@ -1,6 +1,7 @@
 from django.urls import path
 
-from dids import views
+from dids import views, views_import
+from dids import views_bulk
 
 app_name = "dids"
 
@@ -9,6 +10,16 @@ urlpatterns = [
     path("create/", views.DIDCreateView.as_view(), name="create"),
     path("<int:pk>/edit/", views.DIDUpdateView.as_view(), name="edit"),
     path("<int:pk>/delete/", views.DIDDeleteView.as_view(), name="delete"),
+    path("bulk/", views_bulk.DIDBulkView.as_view(), name="bulk"),
+    path("import/", views_import.ImportView.as_view(), name="import"),
+    path("range/", views_import.RangeView.as_view(), name="range"),
+    path("import/<str:token>/confirm/", views_import.ImportConfirmView.as_view(), name="import_confirm"),
+    path("import/<str:token>/discard/", views_import.ImportDiscardView.as_view(), name="import_discard"),
+    path("import/<str:token>/rejected.csv", views_import.PreviewErrorsView.as_view(), name="import_preview_errors"),
+    path("imports/", views_import.ImportListView.as_view(), name="imports"),
+    path("imports/<int:pk>/", views_import.ImportDetailView.as_view(), name="import_detail"),
+    path("imports/<int:pk>/rejected.csv", views_import.ImportErrorsView.as_view(), name="import_errors"),
+    path("imports/<int:pk>/undo/", views_import.ImportUndoView.as_view(), name="import_undo"),
     path("providers/", views.ProviderListView.as_view(), name="provider_list"),
     path("providers/create/", views.ProviderFormView.as_view(), name="provider_create"),
     path("providers/<int:pk>/edit/", views.ProviderFormView.as_view(), name="provider_edit"),

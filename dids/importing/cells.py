@@ -110,7 +110,8 @@ def whole_cell(name: str, text: str) -> int:
 def choice_cell(name: str, text: str, table: dict) -> str:
     value = table.get(re.sub(r"[\s_\-]", "", text.lower()) if name == "billing_type" else text.lower())
     if value is None:
-        raise RowError(f"{LABEL[name]}: “{text}” is not one of {', '.join(sorted(set(map(str, table.values()))))}.")
+        labels = sorted({choice.label for choice in table.values()})
+        raise RowError(f"{LABEL[name]}: “{text}” is not one of {', '.join(labels)}.")
     return value
 
 

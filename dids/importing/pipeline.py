@@ -91,38 +91,37 @@ def check(rows: Iterable[Row], report: Report, errors: ErrorReport, spool: Spool
     """Sort every row into new / duplicate / invalid; spool the new ones when writing."""
     seen: dict[str, int] = {}  # number -> first line, for duplicates inside the file
 
-    def reject(row, reason, duplicate=False):
-        if duplicate:
-            report.duplicates += 1
-        else:
-            report.invalid += 1
-        if len(report.first_errors) < FIRST_ERRORS:
-            report.first_errors.append(Rejected(row.line, row.number, reason))
-        errors.add(row, reason)
-
     for chunk in _chunks(rows):
-        checked = []
+        checked, rejected = [], []  # rejected: (row, reason, is a duplicate)
         for row in chunk:
             report.rows_read += 1
             try:
                 values = row.values()
             except RowError as error:
-                reject(row, str(error))
+                rejected.append((row, str(error), False))
                 continue
             number = values["number"]
             if number in seen:
-                reject(row, f"Duplicate: {number} is also on line {seen[number]}.", duplicate=True)
+                rejected.append((row, f"Duplicate: {number} is also on line {seen[number]}.", True))
                 continue
             seen[number] = row.line
             checked.append((row, values))
         existing = set(DID.objects.filter(number__in=[v["number"] for _, v in checked]).values_list("number", flat=True))
         for row, values in checked:
             if values["number"] in existing:
-                reject(row, f"Duplicate: DID {values['number']} already exists.", duplicate=True)
+                rejected.append((row, f"Duplicate: DID {values['number']} already exists.", True))
             else:
                 report.new += 1
                 if spool is not None:
                     spool.add(values)
+        for row, reason, duplicate in sorted(rejected, key=lambda r: r[0].line):  # the report reads in file order
+            if duplicate:
+                report.duplicates += 1
+            else:
+                report.invalid += 1
+            if len(report.first_errors) < FIRST_ERRORS:
+                report.first_errors.append(Rejected(row.line, row.number, reason))
+            errors.add(row, reason)
     return report
 
 

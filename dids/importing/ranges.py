@@ -1,0 +1,47 @@
+"""A block of consecutive numbers as rows of the import pipeline."""
+
+from collections.abc import Iterator
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+
+from dids.importing.cells import RowError
+from dids.importing.pipeline import Row
+from dids.numbers import normalize_did
+
+
+def range_numbers(first: str, last: str | None, count: int | None) -> list[str]:
+    """first..last inclusive, or ``count`` numbers from first (E.164 in and out).
+    Raises ValidationError (for the form) when the block is not a usable range."""
+    cap = settings.DID_RANGE_MAX
+    start = int(first)
+    if last:
+        if len(last) != len(first):
+            raise ValidationError("The last number must have as many digits as the first.", code="length")
+        end = int(last)
+        if end < start:
+            raise ValidationError("The last number must not be before the first.", code="order")
+        count = end - start + 1
+    if not count or count < 1:
+        raise ValidationError("Give the last number or how many numbers to create.", code="required")
+    if count > cap:
+        raise ValidationError(f"A range is at most {cap:,} numbers; this one has {count:,}.", code="cap")
+    if len(str(start + count - 1)) != len(first):
+        raise ValidationError("The range would run past the last number of that length.", code="overflow")
+    return [f"+{n}" for n in range(start, start + count)]
+
+
+def range_rows(numbers: list[str], product: dict) -> Iterator[Row]:
+    """One row per number with the product's values; a number that is not a
+    possible phone number (a block can cross into one) is reported, not created."""
+    def values(number):
+        try:
+            canonical = normalize_did(number)
+        except ValidationError as error:
+            raise RowError(f"DID: {error.messages[0]}") from None
+        if canonical != number:
+            raise RowError(f"DID: {number} is written {canonical} in E.164; not part of this block.")
+        return dict(product, number=number)
+
+    for index, number in enumerate(numbers, start=1):
+        yield Row(index, number, [number], lambda number=number: values(number))

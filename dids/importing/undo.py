@@ -1,0 +1,54 @@
+"""Undo an import: delete its DIDs, while none of them has ever been sold."""
+
+from django.db import connection, models, transaction
+from django.utils import timezone
+
+from accounts.models import acting_user
+from billing.models import Subscription
+from dids.models import DID, DIDImport
+
+
+class UndoRefused(Exception):
+    """Why this import cannot be undone; shown to the admin."""
+
+
+def sold_count(imported: DIDImport) -> int:
+    """DIDs of the import that are held now or were ever sold (a subscription keeps them)."""
+    dids = DID.objects.filter(import_batch=imported)
+    held = dids.filter(holder__isnull=False).count()
+    return held or Subscription.objects.filter(did__import_batch=imported).values("did").distinct().count()
+
+
+def undo_import(import_id: int, *, by=None) -> int:
+    """Delete the import's DIDs; returns how many. A purchase racing the undo
+    either locks its DID first (the undo then sees it sold and refuses) or finds
+    the DID gone."""
+    with transaction.atomic():
+        imported = DIDImport.objects.select_for_update().get(pk=import_id)
+        if imported.undone_at:
+            raise UndoRefused(f"Import #{imported.pk} was already undone.")
+        if connection.vendor == "postgresql":
+            # The same lock order as a purchase: DID rows, by id. (SQLite writes one at a time.)
+            with connection.cursor() as cursor:
+                cursor.execute(
+                    "SELECT count(*) FROM (SELECT id FROM dids_did WHERE import_batch_id = %s ORDER BY id FOR UPDATE) d",
+                    [imported.pk],
+                )
+        sold = sold_count(imported)
+        if sold:
+            raise UndoRefused(
+                f"Import #{imported.pk} cannot be undone: {sold:,} of its DIDs {'has' if sold == 1 else 'have'} "
+                "been sold. Release them and delete or deactivate the DIDs one by one instead."
+            )
+        # Price changes and history of never-sold DIDs go with them (CASCADE, as a single delete does).
+        for relation in DID._meta.related_objects:
+            if relation.on_delete is models.CASCADE:
+                relation.related_model.objects.filter(**{f"{relation.field.name}__import_batch": imported}).delete()
+        with connection.cursor() as cursor:
+            # One DELETE; Django's collector would load a million DIDs to delete them one by one.
+            cursor.execute("DELETE FROM dids_did WHERE import_batch_id = %s", [imported.pk])
+            deleted = cursor.rowcount
+        imported.undone_at = timezone.now()
+        imported.undone_by = acting_user(by)
+        imported.save(update_fields=["undone_at", "undone_by"])
+    return deleted

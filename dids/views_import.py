@@ -1,0 +1,200 @@
+"""Admin pages of bulk creation: CSV import and ranges (preview, confirm),
+the list of imports, an import's report, its error file, and undo.
+
+A preview waits in the admin's session (the uploaded file in DID_IMPORT_DIR);
+Confirm writes, by POST only. The pipeline (dids/importing/) does the work.
+"""
+
+from django.contrib import messages
+from django.core.exceptions import ValidationError
+from django.http import FileResponse, Http404
+from django.shortcuts import get_object_or_404, redirect, render
+from django.views.generic import FormView, TemplateView, View
+
+from accounts.permissions import AdminRequiredMixin
+from billing_portal.listing import paginate
+from dids.import_forms import DIDImportForm, DIDRangeForm
+from dids.importing import uploads
+from dids.importing.csv_file import checksum, earlier_import, import_csv
+from dids.importing.pipeline import Report, run
+from dids.importing.ranges import range_numbers, range_rows
+from dids.importing.reader import FileError
+from dids.importing.undo import UndoRefused, sold_count, undo_import
+from dids.models import DID, DIDImport, Provider
+
+PENDING = "did_import_pending"  # session key: token -> what the preview was made from
+
+
+def _pending(request, token: str) -> dict:
+    pending = request.session.get(PENDING, {}).get(token)
+    if pending is None:
+        raise Http404("No such preview")
+    return pending
+
+
+def _remember(request, token: str, what: dict) -> None:
+    pending = request.session.get(PENDING, {})
+    for old in list(pending)[:-4]:  # keep the last few previews only
+        uploads.forget(old)
+        del pending[old]
+    pending[token] = what
+    request.session[PENDING] = pending
+
+
+def _forget(request, token: str) -> None:
+    pending = request.session.get(PENDING, {})
+    pending.pop(token, None)
+    request.session[PENDING] = pending
+    uploads.forget(token)
+
+
+def _preview(request, token: str, report: Report, title: str, **extra):
+    return render(request, "dids/import_preview.html", dict(report=report, token=token, title=title, **extra))
+
+
+class ImportView(AdminRequiredMixin, FormView):
+    form_class = DIDImportForm
+    template_name = "dids/import_form.html"
+
+    def form_valid(self, form):
+        token = uploads.save_upload(form.cleaned_data["file"])
+        path = uploads.upload_path(token)
+        provider = form.cleaned_data["provider"]
+        try:
+            report = import_csv(path, default_provider=provider, write=False,
+                                errors_path=uploads.preview_errors_path(token))
+        except FileError as error:
+            uploads.forget(token)
+            form.add_error("file", str(error))
+            return self.form_invalid(form)
+        name = form.cleaned_data["file"].name
+        _remember(self.request, token, {"kind": "csv", "filename": name, "provider": provider.pk})
+        return _preview(self.request, token, report, f"Import {name}", earlier=earlier_import(checksum(path)))
+
+
+class RangeView(AdminRequiredMixin, FormView):
+    form_class = DIDRangeForm
+    template_name = "dids/range_form.html"
+
+    def get_form_kwargs(self):
+        return dict(super().get_form_kwargs(), instance=DID())
+
+    def form_valid(self, form):
+        try:
+            numbers = range_numbers(form.cleaned_data["first"], form.cleaned_data["last"], form.cleaned_data["count"])
+        except ValidationError as error:
+            form.add_error("count" if error.code in {"cap", "required"} else "last", error)
+            return self.form_invalid(form)
+        token = uploads.new_token()
+        report = run(range_rows(numbers, form.product()), header=["DID"], ignored=[],
+                     errors_path=uploads.preview_errors_path(token), write=False)
+        data = {k: v for k, v in self.request.POST.items() if k != "csrfmiddlewaretoken"}
+        _remember(self.request, token, {"kind": "range", "data": data})
+        return _preview(self.request, token, report, f"Range {numbers[0]} – {numbers[-1]}")
+
+
+class ImportConfirmView(AdminRequiredMixin, View):
+    """POST: write what the preview showed (checked again: the database may have changed)."""
+
+    def post(self, request, token):
+        pending = _pending(request, token)
+        errors = uploads.preview_errors_path(token)
+        try:
+            if pending["kind"] == "csv":
+                report = import_csv(
+                    uploads.upload_path(token), default_provider=Provider.objects.get(pk=pending["provider"]),
+                    write=True, errors_path=errors, source=DIDImport.Source.BROWSER,
+                    filename=pending["filename"], by=request.user,
+                )
+            else:
+                form = DIDRangeForm(pending["data"], instance=DID())
+                if not form.is_valid():
+                    raise FileError("The range is no longer valid; enter it again.")
+                numbers = range_numbers(form.cleaned_data["first"], form.cleaned_data["last"], form.cleaned_data["count"])
+                report = run(range_rows(numbers, form.product()), header=["DID"], ignored=[], errors_path=errors,
+                             write=True, by=request.user, record=dict(
+                                 source=DIDImport.Source.RANGE, filename=f"{numbers[0]} – {numbers[-1]}",
+                                 provider_id=form.cleaned_data["provider"].pk))
+        except (FileError, ValidationError, FileNotFoundError) as error:
+            _forget(request, token)
+            messages.error(request, f"Nothing was imported: {error}")
+            return redirect("dids:import")
+        if report.import_record is None:
+            _forget(request, token)
+            messages.warning(request, f"Nothing was imported: none of the {report.rows_read:,} rows is new.")
+            return redirect("dids:list")
+        errors.replace(uploads.import_errors_path(report.import_record.pk))
+        _forget(request, token)
+        messages.success(request, _summary(report))
+        return redirect("dids:import_detail", pk=report.import_record.pk)
+
+
+def _summary(report: Report) -> str:
+    text = f"Import #{report.import_record.pk}: {report.new:,} DIDs created"
+    skipped = [f"{n:,} {what}" for n, what in ((report.duplicates, "duplicate"), (report.invalid, "invalid")) if n]
+    return text + (f"; {' and '.join(skipped)} rows not imported." if skipped else ".")
+
+
+class ImportDiscardView(AdminRequiredMixin, View):
+    def post(self, request, token):
+        _pending(request, token)
+        _forget(request, token)
+        messages.info(request, "Import cancelled; nothing was written.")
+        return redirect("dids:list")
+
+
+class PreviewErrorsView(AdminRequiredMixin, View):
+    """The rejected rows of a preview, as CSV (a report: reading it changes nothing)."""
+
+    def get(self, request, token):
+        _pending(request, token)
+        return _errors_file(uploads.preview_errors_path(token), "rejected-rows.csv")
+
+
+class ImportErrorsView(AdminRequiredMixin, View):
+    def get(self, request, pk):
+        imported = get_object_or_404(DIDImport, pk=pk)
+        return _errors_file(uploads.import_errors_path(imported.pk), f"import-{imported.pk}-rejected-rows.csv")
+
+
+def _errors_file(path, name):
+    if not path.exists():
+        raise Http404("No error report")
+    return FileResponse(path.open("rb"), as_attachment=True, filename=name, content_type="text/csv")
+
+
+class ImportListView(AdminRequiredMixin, TemplateView):
+    template_name = "dids/import_list.html"
+
+    def get_context_data(self, **kwargs):
+        imports = DIDImport.objects.select_related("created_by", "provider")
+        page = paginate(self.request, imports, sorts={"created": ("-created_at",)}, default_sort="created")
+        return super().get_context_data(page=page, **kwargs)
+
+
+class ImportDetailView(AdminRequiredMixin, TemplateView):
+    template_name = "dids/import_detail.html"
+
+    def get_context_data(self, **kwargs):
+        imported = get_object_or_404(DIDImport.objects.select_related("created_by", "undone_by", "provider"),
+                                     pk=self.kwargs["pk"])
+        return super().get_context_data(
+            imported=imported, sold=0 if imported.undone_at else sold_count(imported),
+            remaining=imported.dids.count(), has_errors=uploads.import_errors_path(imported.pk).exists(), **kwargs,
+        )
+
+
+class ImportUndoView(ImportDetailView):
+    """GET: confirmation page (how many DIDs go); POST: undo."""
+
+    template_name = "dids/import_undo.html"
+
+    def post(self, request, pk):
+        get_object_or_404(DIDImport, pk=pk)
+        try:
+            deleted = undo_import(pk, by=request.user)
+        except UndoRefused as error:
+            messages.error(request, str(error))
+            return redirect("dids:import_detail", pk=pk)
+        messages.success(request, f"Import #{pk} undone: {deleted:,} DIDs deleted.")
+        return redirect("dids:import_detail", pk=pk)

@@ -135,6 +135,8 @@ class DIDForm(forms.ModelForm):
     def clean(self):
         cleaned = super().clean()
         for name, field in self.fields.items():
+            if name not in self._meta.fields:
+                continue  # a subclass's own field (a range's Last DID), no model default
             if name in cleaned and cleaned[name] in (None, "") and name not in SEED_REQUIRED:
                 if name == "provider":
                     default = self.fields["provider"].queryset.filter(name=settings.DEFAULT_PROVIDER_NAME).first()

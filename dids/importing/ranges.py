@@ -14,6 +14,7 @@ def range_numbers(first: str, last: str | None, count: int | None) -> list[str]:
     """first..last inclusive, or ``count`` numbers from first (E.164 in and out).
     Raises ValidationError (for the form) when the block is not a usable range."""
     cap = settings.DID_RANGE_MAX
+    first, last = first.lstrip("+"), (last or "").lstrip("+")
     start = int(first)
     if last:
         if len(last) != len(first):

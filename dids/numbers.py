@@ -6,6 +6,12 @@ Pure functions (no database), so they are easy to test and to reuse in imports.
 import re
 
 import phonenumbers
+from phonenumbers import COUNTRY_CODE_TO_REGION_CODE, PhoneMetadata, region_code_for_country_code
+from phonenumbers.phonenumberutil import (
+    ValidationResult,
+    _maybe_strip_national_prefix_carrier_code,
+    _test_number_length,
+)
 from django.core.exceptions import ValidationError
 
 _SEPARATORS = re.compile(r"[\s\-\.\(\)/]")
@@ -32,6 +38,12 @@ def normalize_did(text: str) -> str:
             "Enter the number in digits, with its country code, e.g. 18555801802 or +1 855-580-1802.",
             code="invalid",
         )
+    return _possible_e164(compact) or _explain_impossible(raw, compact)
+
+
+def _explain_impossible(raw: str, compact: str):
+    """phonenumbers' own verdict, for the message (and, should the fast path below
+    ever refuse a number phonenumbers accepts, its answer)."""
     try:
         parsed = phonenumbers.parse(compact, None)
     except phonenumbers.NumberParseException:
@@ -42,6 +54,37 @@ def normalize_did(text: str) -> str:
             code="not_possible",
         )
     return phonenumbers.format_number(parsed, phonenumbers.PhoneNumberFormat.E164)
+
+
+_NOT_A_LENGTH = {ValidationResult.TOO_SHORT, ValidationResult.IS_POSSIBLE_LOCAL_ONLY, ValidationResult.INVALID_LENGTH}
+_POSSIBLE = {ValidationResult.IS_POSSIBLE, ValidationResult.IS_POSSIBLE_LOCAL_ONLY}
+
+
+def _possible_e164(compact: str) -> str | None:
+    """What ``format_number(parse(compact), E164)`` gives for a possible number,
+    else None: the same steps phonenumbers takes for a "+digits" string (calling
+    code, national prefix stripped only when what remains is a possible length,
+    length check), without its general-purpose parsing. An import checks a million
+    numbers; this is about 5x faster. A test compares both over every calling code."""
+    digits = compact[1:]
+    for size in (1, 2, 3):
+        code = int(digits[:size])
+        if code in COUNTRY_CODE_TO_REGION_CODE:
+            break
+    else:
+        return None
+    national = digits[size:]
+    if len(national) < 2 or national.startswith("0"):
+        return None  # too short, or "Italian" leading zeros: leave those to phonenumbers
+    metadata = PhoneMetadata.metadata_for_region_or_calling_code(code, region_code_for_country_code(code))
+    if metadata is None:
+        return None
+    stripped = _maybe_strip_national_prefix_carrier_code(national, metadata)[1]
+    if stripped != national and _test_number_length(stripped, metadata) not in _NOT_A_LENGTH:
+        national = stripped
+    if national.startswith("0") or len(national) > 17 or _test_number_length(national, metadata) not in _POSSIBLE:
+        return None
+    return f"+{code}{national}"
 
 
 def search_digits(text: str) -> str:

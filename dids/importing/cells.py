@@ -6,6 +6,7 @@ import and the form accept exactly the same values.
 """
 
 import re
+from functools import lru_cache, partial
 from decimal import Decimal, InvalidOperation
 
 from django.core.exceptions import ValidationError
@@ -27,6 +28,7 @@ FIELDS = ("category", "number", "provider", "country", "city", "province", "buy_
 _MONEY = re.compile(r"^\$?\s*(\d+(?:\.\d*)?|\.\d+)\s*(?:usd)?$", re.I)
 _WHOLE = re.compile(r"^\d+$")
 _PROVIDER_WITH_NUMBER = re.compile(r"^(?P<name>.*?)\s*\((?P<number>\d{10})\)$")  # "default provider (3673942894)"
+_COUNTRY_CODES = {code for code, _ in countries}
 _COUNTRY_BY_NAME = {name.lower(): code for code, name in countries}
 # Short names spreadsheets use that differ from the ISO names.
 _COUNTRY_BY_NAME.update({"united states": "US", "usa": "US", "uk": "GB", "great britain": "GB",
@@ -107,7 +109,7 @@ def whole_cell(name: str, text: str) -> int:
     return value
 
 
-def choice_cell(name: str, text: str, table: dict) -> str:
+def choice_cell(name: str, text: str, *, table: dict) -> str:
     value = table.get(re.sub(r"[\s_\-]", "", text.lower()) if name == "billing_type" else text.lower())
     if value is None:
         labels = sorted({choice.label for choice in table.values()})
@@ -116,7 +118,7 @@ def choice_cell(name: str, text: str, table: dict) -> str:
 
 
 def country_cell(text: str) -> str:
-    if len(text) == 2 and text.upper() in countries:
+    if len(text) == 2 and text.upper() in _COUNTRY_CODES:
         return text.upper()
     code = _COUNTRY_BY_NAME.get(text.lower())
     if code is None:
@@ -124,41 +126,40 @@ def country_cell(text: str) -> str:
     return code
 
 
+def text_cell(name: str, text: str) -> str:
+    if len(text) > TEXT_FIELDS[name]:
+        raise RowError(f"{LABEL[name]}: longer than {TEXT_FIELDS[name]} characters.")
+    return text
+
+
+# How each column's non-blank text becomes a value (DID and Provider are special).
+# Cached: a carrier's file repeats the same few prices, periods and statuses a
+# million times (errors are raised again each time, never cached).
+PARSERS = {
+    **{name: partial(money_cell, name) for name in MONEY_FIELDS},
+    **{name: partial(whole_cell, name) for name in WHOLE_FIELDS},
+    **{name: partial(text_cell, name) for name in TEXT_FIELDS},
+    "status": partial(choice_cell, "status", table=_STATUS),
+    "billing_type": partial(choice_cell, "billing_type", table=_BILLING_TYPE),
+    "category": partial(choice_cell, "category", table=_CATEGORY),
+    "country": country_cell,
+}
+PARSERS = {name: lru_cache(maxsize=4096)(parse) for name, parse in PARSERS.items()}
+
+
 def row_values(cells: list[str], columns: ColumnMap, providers: Providers) -> dict:
     """The DID's field values for one row; blank cells take the form's defaults.
     Raises RowError for the first problem found."""
-    def cell(name):
-        index = columns.positions.get(name)
-        return cells[index].strip() if index is not None and index < len(cells) else ""
-
+    width = len(cells)
+    texts = {name: cells[i].strip() if i < width else "" for name, i in columns.positions.items()}
     try:
-        number = normalize_did(cell("number"))
+        number = normalize_did(texts["number"])
     except ValidationError as error:
         raise RowError(f"DID: {error.messages[0]}") from None
-    values = dict(DEFAULTS, number=number)
-    values["provider"] = providers.find(cell("provider")).pk
-    for name in columns.positions:
-        text = cell(name)
-        if name in ("number", "provider"):
-            continue
-        if not text:
-            if name == "monthly_fee":
-                raise RowError("MonthlyFee (USD): empty; every DID needs its monthly price.")
-            continue
-        if name in BOUNDS and name in MONEY_FIELDS:
-            values[name] = money_cell(name, text)
-        elif name in BOUNDS:
-            values[name] = whole_cell(name, text)
-        elif name == "status":
-            values[name] = choice_cell(name, text, _STATUS)
-        elif name == "billing_type":
-            values[name] = choice_cell(name, text, _BILLING_TYPE)
-        elif name == "category":
-            values[name] = choice_cell(name, text, _CATEGORY)
-        elif name == "country":
-            values[name] = country_cell(text)
-        elif name in TEXT_FIELDS:
-            if len(text) > TEXT_FIELDS[name]:
-                raise RowError(f"{LABEL[name]}: longer than {TEXT_FIELDS[name]} characters.")
-            values[name] = text
+    values = dict(DEFAULTS, number=number, provider=providers.find(texts.get("provider", "")).pk)
+    if not texts["monthly_fee"]:
+        raise RowError("MonthlyFee (USD): empty; every DID needs its monthly price.")
+    for name, text in texts.items():
+        if text and name in PARSERS:
+            values[name] = PARSERS[name](text)
     return values

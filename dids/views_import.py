@@ -130,7 +130,7 @@ class ImportConfirmView(AdminRequiredMixin, View):
 
 
 def _summary(report: Report) -> str:
-    text = f"Import #{report.import_record.pk}: {report.new:,} DIDs created"
+    text = f"Import #{report.import_record.pk}: {report.new:,} DID{'s' if report.new != 1 else ''} created"
     skipped = [f"{n:,} {what}" for n, what in ((report.duplicates, "duplicate"), (report.invalid, "invalid")) if n]
     return text + (f"; {' and '.join(skipped)} rows not imported." if skipped else ".")
 

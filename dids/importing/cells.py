@@ -86,6 +86,9 @@ def money_cell(name: str, text: str) -> Decimal:
     if not match:
         if text.startswith("-"):
             raise RowError(f"{LABEL[name]}: {text} is negative.")
+        if "," in text:  # 5,00 (decimal comma) or 1,000 (thousands): ambiguous, so neither
+            raise RowError(f"{LABEL[name]}: “{text}” has a comma; write amounts with a decimal point and "
+                           "no thousands separator (5.00, 1000).")
         raise RowError(f"{LABEL[name]}: “{text}” is not an amount (plain digits, e.g. 5 or 5.0000).")
     try:
         value = Decimal(match[1])

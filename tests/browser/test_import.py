@@ -35,7 +35,7 @@ def test_admin_imports_a_carrier_file_and_undoes_it(page, default_provider, tmp_
     counts = page.get_by_test_id("import-counts").inner_text()
     assert "Rows read\t4" in counts and "New\t2" in counts and "Duplicate\t1" in counts and "Invalid\t1" in counts
     errors = page.get_by_test_id("import-errors").inner_text()
-    assert "2\t+1 (855) 580-1802\tMonthlyFee (USD): “5,00” is not an amount" in errors
+    assert "2\t+1 (855) 580-1802\tMonthlyFee (USD): “5,00” has a comma" in errors
     assert "DID +18555801805 already exists" in errors
     assert not DID.objects.filter(number="+18555801803").exists()  # nothing before Confirm
 

@@ -13,7 +13,7 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from django.db import transaction
+from django.db import connection, transaction
 
 from accounts.models import acting_user
 from dids.importing.cells import RowError
@@ -87,6 +87,20 @@ def _chunks(rows: Iterable[Row]) -> Iterator[list[Row]]:
         yield chunk
 
 
+def existing_numbers(numbers: list[str]) -> set[str]:
+    """Which of these numbers are DIDs already. On PostgreSQL a join with the list:
+    for ``number IN (5,000 values)`` the planner picks the trigram index (pg_trgm
+    serves "=" too) and takes minutes instead of milliseconds."""
+    if connection.vendor != "postgresql":
+        return set(DID.objects.filter(number__in=numbers).values_list("number", flat=True))
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT d.number FROM unnest(%s::varchar[]) AS n(number) JOIN dids_did d ON d.number = n.number",
+            [numbers],
+        )
+        return {number for (number,) in cursor.fetchall()}
+
+
 def check(rows: Iterable[Row], report: Report, errors: ErrorReport, spool: Spool | None = None) -> Report:
     """Sort every row into new / duplicate / invalid; spool the new ones when writing."""
     seen: dict[str, int] = {}  # number -> first line, for duplicates inside the file
@@ -106,7 +120,7 @@ def check(rows: Iterable[Row], report: Report, errors: ErrorReport, spool: Spool
                 continue
             seen[number] = row.line
             checked.append((row, values))
-        existing = set(DID.objects.filter(number__in=[v["number"] for _, v in checked]).values_list("number", flat=True))
+        existing = existing_numbers([v["number"] for _, v in checked])
         for row, values in checked:
             if values["number"] in existing:
                 rejected.append((row, f"Duplicate: DID {values['number']} already exists.", True))

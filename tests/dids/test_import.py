@@ -189,3 +189,4 @@ def test_command_previews_asks_and_imports(tmp_path, default_provider, capsys):
 
     with pytest.raises(CommandError, match="No provider named 'Nope'"):
         call_command("import_dids", str(path), "--yes", "--provider", "Nope")
+

@@ -1,0 +1,116 @@
+"""Importing 1,000,000 DIDs from CSV (dids/importing/, what `manage.py import_dids
+--yes` and the browser's Confirm run), beside PostgreSQL's own COPY of the same
+file into a table of text columns: the floor for reading the file at all."""
+
+import csv
+import random
+import tempfile
+import time
+from pathlib import Path
+
+from django.db import connection
+
+from dids.export import HEADER
+from dids.importing.csv_file import import_csv
+from dids.importing.undo import undo_import
+from dids.models import DID, Provider
+
+TITLE = "DID import: 1,000,000 rows from CSV vs PostgreSQL COPY"
+ROWS = 1_000_000
+NOTES = (
+    f"A {ROWS:,}-row file with every column of Export CSV (the export's own headers), numbers of 5 countries in "
+    "several formats, 5 providers by name, quoted cities with commas, 0.5% invalid rows (negative prices, "
+    "impossible numbers) and 0.5% repeated numbers. *import*: `import_csv(write=True)`: read, check every row, "
+    "look up duplicates (one query per 5,000 rows), spool, COPY into a temporary table and INSERT ... ON CONFLICT "
+    "into dids_did with all its indexes (unique number, trigram, prefix, country, status) in one transaction. "
+    "*preview*: the same without writing (the browser's preview step). *rerun*: the same file again (nothing new). "
+    "*undo*: deleting the import. *COPY*: `COPY ... FROM STDIN (FORMAT csv, HEADER)` of the same file into an "
+    "unindexed table of 19 text columns. *vs COPY*: time ratio."
+)
+COUNTRIES = [("US", "1{area}{n:07d}"), ("GB", "+44 20 {n:08d}"), ("DE", "0049 30 {n:08d}"),
+             ("FR", "+33 1 {n:08d}"), ("CA", "+1 (416) {n:07d}")]
+
+
+def _write_file(path: Path) -> int:
+    """The benchmark file; returns how many rows are meant to be created."""
+    rng = random.Random(6)
+    providers = [f"Carrier {i}" for i in range(5)]
+    good = 0
+    with path.open("w", newline="", encoding="utf-8") as file:
+        out = csv.writer(file)
+        out.writerow(HEADER)
+        for i in range(ROWS):
+            country, pattern = COUNTRIES[i % 5]
+            n = i // 5
+            number = pattern.format(area=200 + n // 10_000_000, n=n % 10_000_000)
+            price = f"{rng.randint(1, 900) / 100:.4f}"
+            if i % 200 == 7:
+                price = "-1.0000"  # invalid
+            elif i % 200 == 11:
+                number = "12345"  # invalid
+            elif i % 200 == 13:
+                number = pattern.format(area=200, n=0)  # repeats an earlier line
+            else:
+                good += 1
+            out.writerow(["DID", number, providers[i % 5], country, f"City {i % 97}, Region", f"Province {i % 13}",
+                          "0.5000", "Active", "0.0000", "0", "0.0100", "60", "60", "1.0000", price, "30",
+                          "Recurring", "30", "0"])
+    return good
+
+
+def _copy_seconds(path: Path) -> float:
+    columns = ", ".join(f"c{i} text" for i in range(len(HEADER)))
+    with connection.cursor() as cursor, path.open() as file:
+        cursor.execute(f"DROP TABLE IF EXISTS bench_copy; CREATE TABLE bench_copy ({columns})")
+        start = time.perf_counter()
+        cursor.copy_expert("COPY bench_copy FROM STDIN WITH (FORMAT csv, HEADER)", file)
+        seconds = time.perf_counter() - start
+        cursor.execute("SELECT count(*) FROM bench_copy")
+        assert cursor.fetchone()[0] == ROWS
+        cursor.execute("DROP TABLE bench_copy")
+    return seconds
+
+
+def _row(step: str, seconds: float, rows: int, copy: float, result: str) -> dict:
+    return {"step": step, "rows": f"{rows:,}", "seconds": f"{seconds:.1f}", "rows/s": f"{rows / seconds:,.0f}",
+            "vs COPY": f"{seconds / copy:.1f}x" if copy else "", "goal < 60 s": "yes" if seconds < 60 else "NO",
+            "result": result}
+
+
+def run() -> list[dict]:
+    for i in range(5):
+        Provider.objects.get_or_create(name=f"Carrier {i}")
+    default = Provider.objects.order_by("pk").first()
+    with tempfile.TemporaryDirectory() as folder:
+        path = Path(folder) / "dids.csv"
+        expected = _write_file(path)
+        size = path.stat().st_size / 1e6
+        copy = _copy_seconds(path)
+        rows = [_row("PostgreSQL COPY (text columns)", copy, ROWS, copy, f"{size:.0f} MB file")]
+
+        start = time.perf_counter()
+        preview = import_csv(path, default_provider=default, write=False)
+        rows.append(_row("preview (check only)", time.perf_counter() - start, ROWS, copy,
+                         f"{preview.new:,} new, {preview.duplicates:,} duplicate, {preview.invalid:,} invalid"))
+
+        start = time.perf_counter()
+        report = import_csv(path, default_provider=default, write=True)
+        seconds = time.perf_counter() - start
+        created = DID.objects.filter(import_batch=report.import_record).count()
+        ok = "OK" if created == report.new == expected else f"WRONG: expected {expected:,}"
+        rows.append(_row("import", seconds, ROWS, copy, f"{created:,} DIDs created, {report.duplicates:,} duplicate, "
+                                                         f"{report.invalid:,} invalid: {ok}"))
+        with connection.cursor() as cursor:
+            cursor.execute("ANALYZE dids_did")
+
+        start = time.perf_counter()
+        again = import_csv(path, default_provider=default, write=True)
+        rows.append(_row("rerun of the same file", time.perf_counter() - start, ROWS, copy,
+                         f"{again.new:,} created, {again.duplicates:,} duplicate"
+                         + (" OK" if again.new == 0 and again.import_record is None else " WRONG")))
+
+        start = time.perf_counter()
+        deleted = undo_import(report.import_record.pk)
+        rows.append(_row("undo", time.perf_counter() - start, deleted, 0,
+                         f"{deleted:,} deleted, {DID.objects.count():,} left"))
+    return rows

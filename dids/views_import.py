@@ -16,8 +16,8 @@ from billing_portal.listing import paginate
 from dids.import_forms import DIDImportForm, DIDRangeForm
 from dids.importing import uploads
 from dids.importing.csv_file import checksum, earlier_import, import_csv
-from dids.importing.pipeline import Report, run
-from dids.importing.ranges import range_numbers, range_rows
+from dids.importing.pipeline import Report
+from dids.importing.ranges import import_range
 from dids.importing.reader import FileError
 from dids.importing.undo import UndoRefused, sold_count, undo_import
 from dids.models import DID, DIDImport, Provider
@@ -80,17 +80,20 @@ class RangeView(AdminRequiredMixin, FormView):
         return dict(super().get_form_kwargs(), instance=DID())
 
     def form_valid(self, form):
+        token = uploads.new_token()
         try:
-            numbers = range_numbers(form.cleaned_data["first"], form.cleaned_data["last"], form.cleaned_data["count"])
+            label, report = _range(form, write=False, errors_path=uploads.preview_errors_path(token))
         except ValidationError as error:
             form.add_error("count" if error.code in {"cap", "required"} else "last", error)
             return self.form_invalid(form)
-        token = uploads.new_token()
-        report = run(range_rows(numbers, form.product()), header=["DID"], ignored=[],
-                     errors_path=uploads.preview_errors_path(token), write=False)
         data = {k: v for k, v in self.request.POST.items() if k != "csrfmiddlewaretoken"}
         _remember(self.request, token, {"kind": "range", "data": data})
-        return _preview(self.request, token, report, f"Range {numbers[0]} – {numbers[-1]}")
+        return _preview(self.request, token, report, f"Range {label}")
+
+
+def _range(form: DIDRangeForm, **options):
+    data = form.cleaned_data
+    return import_range(data["first"], data["last"], data["count"], form.product(), **options)
 
 
 class ImportConfirmView(AdminRequiredMixin, View):
@@ -110,11 +113,7 @@ class ImportConfirmView(AdminRequiredMixin, View):
                 form = DIDRangeForm(pending["data"], instance=DID())
                 if not form.is_valid():
                     raise FileError("The range is no longer valid; enter it again.")
-                numbers = range_numbers(form.cleaned_data["first"], form.cleaned_data["last"], form.cleaned_data["count"])
-                report = run(range_rows(numbers, form.product()), header=["DID"], ignored=[], errors_path=errors,
-                             write=True, by=request.user, record=dict(
-                                 source=DIDImport.Source.RANGE, filename=f"{numbers[0]} – {numbers[-1]}",
-                                 provider_id=form.cleaned_data["provider"].pk))
+                report = _range(form, write=True, errors_path=errors, by=request.user)[1]
         except (FileError, ValidationError, FileNotFoundError) as error:
             _forget(request, token)
             messages.error(request, f"Nothing was imported: {error}")

@@ -6,7 +6,8 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 
 from dids.importing.cells import RowError
-from dids.importing.pipeline import Row
+from dids.importing.pipeline import Report, Row, run
+from dids.models import DIDImport
 from dids.numbers import normalize_did
 
 
@@ -46,3 +47,15 @@ def range_rows(numbers: list[str], product: dict) -> Iterator[Row]:
 
     for index, number in enumerate(numbers, start=1):
         yield Row(index, number, [number], lambda number=number: values(number))
+
+
+def import_range(first: str, last: str | None, count: int | None, product: dict, *, write: bool,
+                 errors_path=None, by=None) -> tuple[str, Report]:
+    """Preview or create a range as one import; returns its label ("+1855... – +1855...")
+    and the report. Raises ValidationError for a block that is not a usable range."""
+    numbers = range_numbers(first, last, count)
+    label = f"{numbers[0]} – {numbers[-1]}"
+    record = {"source": DIDImport.Source.RANGE, "filename": label, "provider_id": product["provider"]}
+    report = run(range_rows(numbers, product), header=["DID"], ignored=[], errors_path=errors_path, write=write,
+                 record=record, by=by)
+    return label, report

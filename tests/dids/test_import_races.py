@@ -9,8 +9,7 @@ import pytest
 from billing.funds import add_funds
 from billing.models import Subscription
 from billing.purchase import PurchaseRefused, PurchaseResult
-from dids.importing.pipeline import run
-from dids.importing.ranges import range_numbers, range_rows
+from dids.importing.ranges import import_range
 from dids.importing.undo import UndoRefused, undo_import
 from dids.models import DID, DIDImport
 from tests.billing.test_purchase_races import buy, race
@@ -25,9 +24,7 @@ def imported_block(first: str, default_provider) -> DIDImport:
                "cost_per_min": Decimal("0"), "initial_increment": 60, "increment": 60, "setup_fee": Decimal("0"),
                "monthly_fee": Decimal("2"), "call_timeout": 30, "billing_type": "recurring", "billing_days": 30,
                "concurrent_calls": 0}
-    report = run(range_rows(range_numbers(first, None, 20), product), header=["DID"], ignored=[],
-                 errors_path=None, write=True, record={"source": DIDImport.Source.RANGE})
-    return report.import_record
+    return import_range(first, None, 20, product, write=True)[1].import_record
 
 
 def test_undo_and_purchase_race_one_wins_cleanly(default_provider):

@@ -11,10 +11,10 @@ from pathlib import Path
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 
-from dids.importing.csv_file import earlier_import, checksum, import_csv
+from dids.importing.csv_file import checksum, earlier_import, import_csv
 from dids.importing.reader import FileError
 from dids.importing.uploads import import_errors_path
-from dids.models import DIDImport, Provider
+from dids.models import Provider
 
 
 class Command(BaseCommand):

@@ -4,6 +4,7 @@ Pure functions (no database), so they are easy to test and to reuse in imports.
 """
 
 import re
+from functools import lru_cache
 
 import phonenumbers
 from phonenumbers import COUNTRY_CODE_TO_REGION_CODE, PhoneMetadata, region_code_for_country_code
@@ -64,8 +65,9 @@ def _possible_e164(compact: str) -> str | None:
     """What ``format_number(parse(compact), E164)`` gives for a possible number,
     else None: the same steps phonenumbers takes for a "+digits" string (calling
     code, national prefix stripped only when what remains is a possible length,
-    length check), without its general-purpose parsing. An import checks a million
-    numbers; this is about 5x faster. A test compares both over every calling code."""
+    length check), without its general-purpose parsing, and with the per-country
+    facts looked up once. An import checks a million numbers; this is about 5x
+    faster. A test compares both over every calling code."""
     digits = compact[1:]
     for size in (1, 2, 3):
         code = int(digits[:size])
@@ -76,15 +78,26 @@ def _possible_e164(compact: str) -> str | None:
     national = digits[size:]
     if len(national) < 2 or national.startswith("0"):
         return None  # too short, or "Italian" leading zeros: leave those to phonenumbers
-    metadata = PhoneMetadata.metadata_for_region_or_calling_code(code, region_code_for_country_code(code))
+    metadata = _metadata(code)
     if metadata is None:
         return None
     stripped = _maybe_strip_national_prefix_carrier_code(national, metadata)[1]
-    if stripped != national and _test_number_length(stripped, metadata) not in _NOT_A_LENGTH:
+    if stripped != national and _length_verdict(code, len(stripped)) not in _NOT_A_LENGTH:
         national = stripped
-    if national.startswith("0") or len(national) > 17 or _test_number_length(national, metadata) not in _POSSIBLE:
+    if national.startswith("0") or len(national) > 17 or _length_verdict(code, len(national)) not in _POSSIBLE:
         return None
     return f"+{code}{national}"
+
+
+@lru_cache(maxsize=None)
+def _metadata(code: int):
+    return PhoneMetadata.metadata_for_region_or_calling_code(code, region_code_for_country_code(code))
+
+
+@lru_cache(maxsize=None)
+def _length_verdict(code: int, length: int):
+    """phonenumbers' length test depends on the number's length only."""
+    return _test_number_length("9" * length, _metadata(code))
 
 
 def search_digits(text: str) -> str:

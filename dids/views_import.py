@@ -106,7 +106,7 @@ class ImportConfirmView(AdminRequiredMixin, View):
             if pending["kind"] == "csv":
                 report = import_csv(
                     uploads.upload_path(token), default_provider=Provider.objects.get(pk=pending["provider"]),
-                    write=True, errors_path=errors, source=DIDImport.Source.BROWSER,
+                    write=True, errors_path=errors, source_kind=DIDImport.Source.BROWSER,
                     filename=pending["filename"], by=request.user,
                 )
             else:

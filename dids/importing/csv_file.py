@@ -5,7 +5,7 @@ from pathlib import Path
 
 from dids.importing.cells import Providers, row_values
 from dids.importing.columns import map_header
-from dids.importing.pipeline import Report, Row, run
+from dids.importing.pipeline import Report, Source, run
 from dids.importing.reader import read_rows
 from dids.models import DIDImport
 
@@ -24,19 +24,15 @@ def earlier_import(digest: str) -> DIDImport | None:
 
 
 def import_csv(path: Path, *, default_provider, write: bool, errors_path: Path | None = None,
-               source: str = DIDImport.Source.COMMAND, filename: str = "", by=None) -> Report:
+               source_kind: str = DIDImport.Source.COMMAND, filename: str = "", by=None) -> Report:
     """Preview (``write=False``) or import the file. Raises FileError (HeaderError)
     when the file as a whole cannot be used."""
     with path.open("rb") as stream:
         header, lines = read_rows(stream)
         columns = map_header(header)
         providers = Providers(default_provider)
-        number_at = columns.positions["number"]
-        rows = (
-            Row(line, cells[number_at] if number_at < len(cells) else "", cells,
-                lambda cells=cells: row_values(cells, columns, providers))
-            for line, cells in lines
-        )
-        record = dict(source=source, filename=filename or path.name, checksum=checksum(path), provider=default_provider)
-        return run(rows, header=header, ignored=columns.ignored, errors_path=errors_path, write=write,
-                   record=record, by=by)
+        source = Source(lines, lambda cells: row_values(cells, columns, providers), columns.positions["number"],
+                        header, columns.ignored)
+        record = dict(source=source_kind, filename=filename or path.name, checksum=checksum(path),
+                      provider=default_provider)
+        return run(source, errors_path=errors_path, write=write, record=record, by=by)

@@ -9,7 +9,7 @@ in together in one transaction, or none do.
 """
 
 import csv
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -47,14 +47,19 @@ class Report:
 
 
 @dataclass
-class Row:
-    """One input row: its line, what to show as the number, its raw cells (for the
-    error report) and a function giving its values or raising RowError."""
+class Source:
+    """What the pipeline reads: (line number, cells) pairs, how cells become a
+    DID's values (or RowError), which cell is the number (for the report) and
+    the header (for the error CSV)."""
 
-    line: int
-    number: str
-    cells: list[str]
-    values: object  # () -> dict
+    lines: Iterable[tuple[int, list[str]]]
+    parse: Callable[[list[str]], dict]
+    number_at: int
+    header: list[str]
+    ignored: list[str] = field(default_factory=list)
+
+    def shown_number(self, cells: list[str]) -> str:
+        return cells[self.number_at] if self.number_at < len(cells) else ""
 
 
 class ErrorReport:
@@ -67,19 +72,19 @@ class ErrorReport:
             self.csv = csv.writer(self.file)
             self.csv.writerow(["Line", "Reason"] + header)
 
-    def add(self, row: Row, reason: str) -> None:
+    def add(self, line: int, cells: list[str], reason: str) -> None:
         if self.file:
-            self.csv.writerow([row.line, reason] + row.cells)
+            self.csv.writerow([line, reason] + cells)
 
     def close(self) -> None:
         if self.file:
             self.file.close()
 
 
-def _chunks(rows: Iterable[Row]) -> Iterator[list[Row]]:
+def _chunks(lines: Iterable) -> Iterator[list]:
     chunk = []
-    for row in rows:
-        chunk.append(row)
+    for item in lines:
+        chunk.append(item)
         if len(chunk) == CHUNK:
             yield chunk
             chunk = []
@@ -101,53 +106,51 @@ def existing_numbers(numbers: list[str]) -> set[str]:
         return {number for (number,) in cursor.fetchall()}
 
 
-def check(rows: Iterable[Row], report: Report, errors: ErrorReport, spool: Spool | None = None) -> Report:
+def check(source: Source, report: Report, errors: ErrorReport, spool: Spool | None = None) -> Report:
     """Sort every row into new / duplicate / invalid; spool the new ones when writing."""
     seen: dict[str, int] = {}  # number -> first line, for duplicates inside the file
-
-    for chunk in _chunks(rows):
-        checked, rejected = [], []  # rejected: (row, reason, is a duplicate)
-        for row in chunk:
-            report.rows_read += 1
+    parse = source.parse
+    for chunk in _chunks(source.lines):
+        report.rows_read += len(chunk)
+        checked, rejected = [], []  # rejected: (line, cells, reason, is a duplicate)
+        for line, cells in chunk:
             try:
-                values = row.values()
+                values = parse(cells)
             except RowError as error:
-                rejected.append((row, str(error), False))
+                rejected.append((line, cells, str(error), False))
                 continue
-            number = values["number"]
-            if number in seen:
-                rejected.append((row, f"Duplicate: {number} is also on line {seen[number]}.", True))
-                continue
-            seen[number] = row.line
-            checked.append((row, values))
-        existing = existing_numbers([v["number"] for _, v in checked])
-        for row, values in checked:
+            first = seen.setdefault(values["number"], line)
+            if first != line:
+                rejected.append((line, cells, f"Duplicate: {values['number']} is also on line {first}.", True))
+            else:
+                checked.append((line, cells, values))
+        existing = existing_numbers([values["number"] for _, _, values in checked])
+        for line, cells, values in checked:
             if values["number"] in existing:
-                rejected.append((row, f"Duplicate: DID {values['number']} already exists.", True))
+                rejected.append((line, cells, f"Duplicate: DID {values['number']} already exists.", True))
             else:
                 report.new += 1
                 if spool is not None:
                     spool.add(values)
-        for row, reason, duplicate in sorted(rejected, key=lambda r: r[0].line):  # the report reads in file order
+        for line, cells, reason, duplicate in sorted(rejected, key=lambda r: r[0]):  # the report reads in file order
             if duplicate:
                 report.duplicates += 1
             else:
                 report.invalid += 1
             if len(report.first_errors) < FIRST_ERRORS:
-                report.first_errors.append(Rejected(row.line, row.number, reason))
-            errors.add(row, reason)
+                report.first_errors.append(Rejected(line, source.shown_number(cells), reason))
+            errors.add(line, cells, reason)
     return report
 
 
-def run(rows: Iterable[Row], *, header: list[str], ignored: list[str], errors_path: Path | None,
-        write: bool, record: dict | None = None, by=None) -> Report:
+def run(source: Source, *, errors_path: Path | None, write: bool, record: dict | None = None, by=None) -> Report:
     """Check the rows (the preview) and, when ``write``, create the new DIDs as one
     import. ``record`` holds the DIDImport's own fields (source, filename, ...)."""
-    report = Report(ignored_columns=ignored)
-    errors = ErrorReport(errors_path, header)
+    report = Report(ignored_columns=source.ignored)
+    errors = ErrorReport(errors_path, source.header)
     spool = Spool() if write else None
     try:
-        check(rows, report, errors, spool)
+        check(source, report, errors, spool)
         if write and report.new:  # a file with nothing new leaves no trace
             _write(report, spool, record or {}, by)
     finally:

@@ -1,12 +1,10 @@
 """A block of consecutive numbers as rows of the import pipeline."""
 
-from collections.abc import Iterator
-
 from django.conf import settings
 from django.core.exceptions import ValidationError
 
 from dids.importing.cells import RowError
-from dids.importing.pipeline import Report, Row, run
+from dids.importing.pipeline import Report, Source, run
 from dids.models import DIDImport
 from dids.numbers import normalize_did
 
@@ -33,10 +31,11 @@ def range_numbers(first: str, last: str | None, count: int | None) -> list[str]:
     return [f"+{n}" for n in range(start, start + count)]
 
 
-def range_rows(numbers: list[str], product: dict) -> Iterator[Row]:
+def range_source(numbers: list[str], product: dict) -> Source:
     """One row per number with the product's values; a number that is not a
     possible phone number (a block can cross into one) is reported, not created."""
-    def values(number):
+    def values(cells):
+        number = cells[0]
         try:
             canonical = normalize_did(number)
         except ValidationError as error:
@@ -45,8 +44,7 @@ def range_rows(numbers: list[str], product: dict) -> Iterator[Row]:
             raise RowError(f"DID: {number} is written {canonical} in E.164; not part of this block.")
         return dict(product, number=number)
 
-    for index, number in enumerate(numbers, start=1):
-        yield Row(index, number, [number], lambda number=number: values(number))
+    return Source(((i, [n]) for i, n in enumerate(numbers, start=1)), values, 0, ["DID"])
 
 
 def import_range(first: str, last: str | None, count: int | None, product: dict, *, write: bool,
@@ -56,6 +54,5 @@ def import_range(first: str, last: str | None, count: int | None, product: dict,
     numbers = range_numbers(first, last, count)
     label = f"{numbers[0]} – {numbers[-1]}"
     record = {"source": DIDImport.Source.RANGE, "filename": label, "provider_id": product["provider"]}
-    report = run(range_rows(numbers, product), header=["DID"], ignored=[], errors_path=errors_path, write=write,
-                 record=record, by=by)
+    report = run(range_source(numbers, product), errors_path=errors_path, write=write, record=record, by=by)
     return label, report

@@ -26,7 +26,8 @@ class StatementMixin:
         entries = statement_entries(account_id=self.account.pk, date_from=date_from, date_to=date_to)
         if request.GET.get("format") == "csv":
             return self.csv_response(entries)
-        page = paginate(request, entries, sorts=STATEMENT_SORTS, default_sort=DEFAULT_SORT)
+        # seq is unique within the account: keyset pages on it alone, the oldest page as fast as the newest.
+        page = paginate(request, entries, sorts=STATEMENT_SORTS, default_sort=DEFAULT_SORT, keyset=True, unique=("seq",))
         context = self.get_context_data(account=self.account, filters=filters, page=page, admin_view=self.admin_view)
         return self.render_to_response(context)
 

@@ -126,6 +126,17 @@ class DID(models.Model):
         indexes = [
             models.Index(fields=["country", "number"], name="did_country_number"),
             models.Index(fields=["status", "number"], name="did_status_number"),
+            # The admin list's other sorts (keyset pages read them in order; see billing_portal/listing.py).
+            models.Index(fields=["city", "number"], name="did_city_number"),
+            models.Index(fields=["province", "number"], name="did_province_number"),
+            models.Index(fields=["monthly_fee", "number"], name="did_monthly_fee_number"),
+            models.Index(fields=["created_at", "id"], name="did_created"),
+            # Buy DIDs for accounts under the operator: its unsold Active DIDs by number, and by country.
+            models.Index(fields=["number"], condition=Q(holder__isnull=True, status="active"), name="did_pool_number"),
+            models.Index(
+                fields=["country", "number"], condition=Q(holder__isnull=True, status="active"),
+                name="did_pool_country_number",
+            ),
         ]
 
     def __str__(self) -> str:

@@ -15,7 +15,7 @@ from dids.export import HEADER, did_rows
 from dids.filters import DIDSearchForm
 from dids.forms import DIDForm, ProviderForm
 from dids.models import DID, Provider
-from dids.numbers import country_mismatch
+from dids.numbers import country_mismatch, search_digits
 from dids.services import CatalogueError, did_delete, did_save, provider_save
 
 DID_SORTS = {
@@ -49,7 +49,11 @@ class DIDListView(AdminRequiredMixin, TemplateView):
 
     def get_context_data(self, **kwargs):
         search = DIDSearchForm(self.request.GET or None)
-        page = paginate(self.request, self.filtered(search), sorts=DID_SORTS, default_sort="number")
+        # Keyset pages past the exact-count limit; "Go to DID" starts a page sorted by number at a typed number.
+        page = paginate(
+            self.request, self.filtered(search), sorts=DID_SORTS, default_sort="number", keyset=True,
+            unique=("number",), jump={"number": lambda text: "+" + search_digits(text)[:15]}, jump_label="Go to DID",
+        )
         # Which rows have a holder in its grace period (renewal unpaid): one query for the page.
         suspended = set(
             Subscription.objects.filter(did__in=[d.pk for d in page.rows], status="active", grace_until__isnull=False)

@@ -58,7 +58,7 @@ class MyDIDsView(AccountRequiredMixin, TemplateView):
     def get_context_data(self, **kwargs):
         subs = Subscription.objects.filter(account=self.account, status=Subscription.Status.ACTIVE).select_related("did")
         subs = _number_filter(self.request, subs, "did__number")
-        page = paginate(self.request, subs, sorts=MY_SORTS, default_sort="number")
+        page = paginate(self.request, subs, sorts=MY_SORTS, default_sort="number", keyset=True)
         # Who each row is sold on to: one query for the whole page.
         children = Subscription.objects.filter(
             parent__in=[s.pk for s in page.rows], status=Subscription.Status.ACTIVE
@@ -79,7 +79,10 @@ class BuyDIDsView(AccountRequiredMixin, TemplateView):
         country = self.request.GET.get("country", "").strip().upper()[:2]
         if country:
             pool = pool.filter(country=country)
-        page = paginate(self.request, pool, sorts=POOL_SORTS, default_sort="number")
+        page = paginate(
+            self.request, pool, sorts=POOL_SORTS, default_sort="number", keyset=True, unique=("number",),
+            jump={"number": lambda text: "+" + search_digits(text)[:15]}, jump_label="Go to DID",
+        )
         sellers = {}
         if self.account.parent_id:
             sellers = {

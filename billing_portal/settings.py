@@ -142,6 +142,8 @@ DEFAULT_PROVIDER_NAME = "default provider"
 DID_IMPORT_DIR = os.environ.get("DID_IMPORT_DIR", str(BASE_DIR / "var" / "imports"))
 DID_IMPORT_MAX_MB = int(os.environ.get("DID_IMPORT_MAX_MB", "200"))
 DID_RANGE_MAX = int(os.environ.get("DID_RANGE_MAX", "100000"))
+# Files this large (PostgreSQL) are written by a background thread while they are checked.
+DID_IMPORT_BACKGROUND_MB = int(os.environ.get("DID_IMPORT_BACKGROUND_MB", "5"))
 
 # Billing run (billing/renewals.py, `manage.py run_billing`).
 BILLING_GRACE_DAYS = int(os.environ.get("BILLING_GRACE_DAYS", "3"))  # suspended this long before release

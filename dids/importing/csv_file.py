@@ -35,4 +35,4 @@ def import_csv(path: Path, *, default_provider, write: bool, errors_path: Path |
                         header, columns.ignored)
         record = dict(source=source_kind, filename=filename or path.name, checksum=checksum(path),
                       provider=default_provider)
-        return run(source, errors_path=errors_path, write=write, record=record, by=by)
+        return run(source, errors_path=errors_path, write=write, record=record, by=by, size_bytes=path.stat().st_size)

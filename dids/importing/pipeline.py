@@ -13,11 +13,11 @@ from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from django.db import connection, transaction
+from django.db import connection
 
 from accounts.models import acting_user
 from dids.importing.cells import RowError
-from dids.importing.writer import Spool
+from dids.importing.writer import open_writer
 from dids.models import DID, DIDImport
 
 CHUNK = 5000  # rows checked against the database per query
@@ -106,8 +106,8 @@ def existing_numbers(numbers: list[str]) -> set[str]:
         return {number for (number,) in cursor.fetchall()}
 
 
-def check(source: Source, report: Report, errors: ErrorReport, spool: Spool | None = None) -> Report:
-    """Sort every row into new / duplicate / invalid; spool the new ones when writing."""
+def check(source: Source, report: Report, errors: ErrorReport, writer=None) -> Report:
+    """Sort every row into new / duplicate / invalid; hand the new ones to the writer when writing."""
     seen: dict[str, int] = {}  # number -> first line, for duplicates inside the file
     parse = source.parse
     for chunk in _chunks(source.lines):
@@ -130,8 +130,8 @@ def check(source: Source, report: Report, errors: ErrorReport, spool: Spool | No
                 rejected.append((line, cells, f"Duplicate: DID {values['number']} already exists.", True))
             else:
                 report.new += 1
-                if spool is not None:
-                    spool.add(values)
+                if writer is not None:
+                    writer.add(values)
         for line, cells, reason, duplicate in sorted(rejected, key=lambda r: r[0]):  # the report reads in file order
             if duplicate:
                 report.duplicates += 1
@@ -143,32 +143,24 @@ def check(source: Source, report: Report, errors: ErrorReport, spool: Spool | No
     return report
 
 
-def run(source: Source, *, errors_path: Path | None, write: bool, record: dict | None = None, by=None) -> Report:
+def run(source: Source, *, errors_path: Path | None, write: bool, record: dict | None = None, by=None,
+        size_bytes: int = 0) -> Report:
     """Check the rows (the preview) and, when ``write``, create the new DIDs as one
-    import. ``record`` holds the DIDImport's own fields (source, filename, ...)."""
+    import. ``record`` holds the DIDImport's own fields (source, filename, ...);
+    ``size_bytes`` (of the input) chooses the writer."""
     report = Report(ignored_columns=source.ignored)
     errors = ErrorReport(errors_path, source.header)
-    spool = Spool() if write else None
+    writer = open_writer(dict(record or {}, created_by=acting_user(by)), size_bytes) if write else None
     try:
-        check(source, report, errors, spool)
-        if write and report.new:  # a file with nothing new leaves no trace
-            _write(report, spool, record or {}, by)
+        check(source, report, errors, writer)
+        if writer is not None and report.new:  # a file with nothing new leaves no trace
+            imported = writer.finish(dict(rows_read=report.rows_read, invalid=report.invalid,
+                                          duplicates=report.duplicates, checked_new=report.new))
+            if imported is not None:
+                report.import_record = imported
+                report.duplicates, report.new = imported.duplicates, imported.created
     finally:
         errors.close()
-        if spool:
-            spool.close()
+        if writer is not None:
+            writer.close()
     return report
-
-
-def _write(report: Report, spool: Spool, record: dict, by) -> None:
-    with transaction.atomic():
-        imported = DIDImport.objects.create(
-            rows_read=report.rows_read, invalid=report.invalid, created_by=acting_user(by), **record,
-        )
-        created = spool.insert(imported.pk) if spool.count else 0
-        # Numbers another admin created since they were checked were skipped by the insert.
-        report.duplicates += report.new - created
-        report.new = created
-        imported.created, imported.duplicates = created, report.duplicates
-        imported.save(update_fields=["created", "duplicates"])
-    report.import_record = imported

@@ -2,6 +2,7 @@
 (commas and line breaks inside quotes), comma, semicolon or tab separated,
 blank lines skipped. Line numbers are those a spreadsheet shows (header = 1)."""
 
+import codecs
 import csv
 import io
 from collections.abc import Iterator
@@ -22,6 +23,20 @@ def _dialect(first_line: str):
     counts = {",": first_line.count(","), ";": first_line.count(";"), "\t": first_line.count("\t")}
     separator = max(counts, key=counts.get)
     return {";": _Semicolon, "\t": csv.excel_tab}.get(separator, csv.excel)
+
+
+def _first_bad_line(stream: BinaryIO) -> int:
+    """The line (1-based) of the first byte that is not UTF-8."""
+    stream.seek(0)
+    decoder = codecs.getincrementaldecoder("utf-8")()
+    line = 1
+    for block in iter(lambda: stream.read(1 << 16), b""):
+        try:
+            decoder.decode(block)
+        except UnicodeDecodeError as error:
+            return line + block.count(b"\n", 0, error.start)
+        line += block.count(b"\n")
+    return line
 
 
 def read_rows(stream: BinaryIO) -> tuple[list[str], Iterator[tuple[int, list[str]]]]:
@@ -45,7 +60,9 @@ def read_rows(stream: BinaryIO) -> tuple[list[str], Iterator[tuple[int, list[str
             except StopIteration:
                 return
             except UnicodeDecodeError:
-                raise FileError(f"Line {last_line + 1} is not UTF-8 text. Save the file as “CSV UTF-8”.") from None
+                # Text is decoded ahead of the CSV reader, so find the line in the bytes.
+                raise FileError(f"Line {_first_bad_line(stream)} is not UTF-8 text. "
+                                "Save the file as “CSV UTF-8”.") from None
             except csv.Error as error:
                 raise FileError(f"Line {reader.line_num + 1}: {error}.") from None
             start, last_line = last_line + 1, reader.line_num + 1

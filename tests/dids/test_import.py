@@ -143,16 +143,61 @@ def test_semicolon_and_tab_separated_files(tmp_path, default_provider, separator
 def test_all_or_nothing_when_the_write_fails_half_way(tmp_path, default_provider, monkeypatch):
     from dids.importing import writer
 
-    real_insert = writer.Spool.insert
-
-    def insert_then_fail(self, import_id):
-        real_insert(self, import_id)
+    def fail_after_inserting(imported, created, **counts):
+        assert DID.objects.filter(import_batch=imported).count() == created > 0  # the rows were in
         raise RuntimeError("disk full")
 
-    monkeypatch.setattr(writer.Spool, "insert", insert_then_fail)
+    monkeypatch.setattr(writer, "_complete", fail_after_inserting)
     with pytest.raises(RuntimeError):
         import_csv(big_file(tmp_path, rows=500), default_provider=default_provider, write=True)
     assert not DID.objects.exists() and not DIDImport.objects.exists()
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True)
+class TestBackgroundWriter:
+    """Large files on PostgreSQL are written by a thread while they are checked:
+    the same result, and still all or nothing whichever side fails."""
+
+    @pytest.fixture(autouse=True)
+    def _small_blocks(self, settings, monkeypatch):
+        from dids.importing import writer
+
+        settings.DID_IMPORT_BACKGROUND_MB = 0
+        monkeypatch.setattr(writer, "BLOCK", 1000)
+
+    def test_same_result_as_the_spool(self, tmp_path, default_provider):
+        report = import_csv(big_file(tmp_path), default_provider=default_provider, write=True)
+        assert (report.rows_read, report.new, report.duplicates, report.invalid) == (12_000, 11_900, 0, 100)
+        imported = DIDImport.objects.get()
+        assert (imported.rows_read, imported.created, imported.invalid) == (12_000, 11_900, 100)
+        assert DID.objects.filter(import_batch=imported).count() == 11_900
+        again = import_csv(big_file(tmp_path), default_provider=default_provider, write=True)
+        assert again.import_record is None and DIDImport.objects.count() == 1
+
+    def test_a_bad_line_late_in_the_file_rolls_back_what_was_written(self, tmp_path, default_provider):
+        path = big_file(tmp_path, rows=5000)
+        path.write_bytes(path.read_bytes() + b"18559999999,5 \xff\n")
+        with pytest.raises(FileError, match="Line 5002 is not UTF-8"):
+            import_csv(path, default_provider=default_provider, write=True)
+        assert not DID.objects.exists() and not DIDImport.objects.exists()
+
+    def test_a_failing_insert_is_raised_and_rolls_back(self, tmp_path, default_provider, monkeypatch):
+        from dids.importing import writer
+
+        real = writer._copy_and_insert
+        blocks = []
+
+        def fail_on_the_third_block(*args):
+            blocks.append(1)
+            if len(blocks) == 3:
+                raise RuntimeError("connection lost")
+            return real(*args)
+
+        monkeypatch.setattr(writer, "_copy_and_insert", fail_on_the_third_block)
+        with pytest.raises(RuntimeError, match="connection lost"):
+            import_csv(big_file(tmp_path, rows=8000), default_provider=default_provider, write=True)
+        assert not DID.objects.exists() and not DIDImport.objects.exists()
 
 
 def test_the_export_imports_back_unchanged(admin_client, tmp_path, default_provider, carrier_b):

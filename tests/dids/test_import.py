@@ -140,6 +140,19 @@ def test_semicolon_and_tab_separated_files(tmp_path, default_provider, separator
     assert report.new == 1 and DID.objects.get().city == "Paris, TX"
 
 
+def test_a_number_created_between_the_check_and_the_insert_counts_as_a_duplicate(tmp_path, default_provider,
+                                                                                monkeypatch):
+    from dids.importing import pipeline
+
+    DIDFactory(number="+18552000005")
+    monkeypatch.setattr(pipeline, "existing_numbers", lambda numbers: set())  # as if created just after the check
+    report = import_csv(big_file(tmp_path, rows=50), default_provider=default_provider, write=True)
+    assert (report.new, report.duplicates, report.invalid) == (48, 1, 1)
+    imported = DIDImport.objects.get()
+    assert (imported.created, imported.duplicates) == (48, 1)
+    assert DID.objects.filter(import_batch=imported).count() == 48
+
+
 def test_all_or_nothing_when_the_write_fails_half_way(tmp_path, default_provider, monkeypatch):
     from dids.importing import writer
 
@@ -174,6 +187,15 @@ class TestBackgroundWriter:
         assert DID.objects.filter(import_batch=imported).count() == 11_900
         again = import_csv(big_file(tmp_path), default_provider=default_provider, write=True)
         assert again.import_record is None and DIDImport.objects.count() == 1
+
+    def test_a_number_created_meanwhile_is_skipped_in_its_block(self, tmp_path, default_provider, monkeypatch):
+        from dids.importing import pipeline
+
+        DIDFactory(number="+18552001500")  # in the second block of 1,000
+        monkeypatch.setattr(pipeline, "existing_numbers", lambda numbers: set())
+        report = import_csv(big_file(tmp_path, rows=3000), default_provider=default_provider, write=True)
+        assert (report.new, report.duplicates, report.invalid) == (2974, 1, 25)
+        assert DID.objects.filter(import_batch=report.import_record).count() == 2974
 
     def test_a_bad_line_late_in_the_file_rolls_back_what_was_written(self, tmp_path, default_provider):
         path = big_file(tmp_path, rows=5000)

@@ -14,6 +14,7 @@ from billing_portal.listing import paginate, sorted_by
 from dids.export import HEADER, did_rows
 from dids.filters import DIDSearchForm
 from dids.forms import DIDForm, ProviderForm
+from dids.list_rows import did_list_rows
 from dids.models import DID, Provider
 from dids.numbers import country_mismatch, search_digits
 from dids.services import CatalogueError, did_delete, did_save, provider_save
@@ -61,7 +62,7 @@ class DIDListView(AdminRequiredMixin, TemplateView):
         )
         for did in page.rows:
             did.suspended = did.pk in suspended
-        return super().get_context_data(search=search, page=page, **kwargs)
+        return super().get_context_data(search=search, page=page, rows=did_list_rows(page.rows, suspended), **kwargs)
 
 
 class DIDFormView(AdminRequiredMixin, FormView):

@@ -20,6 +20,7 @@ from billing_portal.money import fmt
 from dids.models import DID
 from dids.numbers import search_digits
 from resellers.forms import PurchaseForm
+from resellers.offer_rows import offer_rows
 
 POOL_SORTS = {
     "number": ("number",),
@@ -92,7 +93,10 @@ class BuyDIDsView(AccountRequiredMixin, TemplateView):
         offers = prices_for(self.account, page.rows, sellers)
         for did in page.rows:
             did.offer = offers[did.pk]
-        return super().get_context_data(page=page, number=self.request.GET.get("number", ""), country=country, **kwargs)
+        return super().get_context_data(
+            page=page, rows=offer_rows(page.rows, offers), number=self.request.GET.get("number", ""), country=country,
+            **kwargs,
+        )
 
 
 class PurchaseView(AccountRequiredMixin, TemplateView):

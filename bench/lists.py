@@ -173,7 +173,8 @@ def bare_view(queryset, template, count_queryset):
     """A plain view: the capped count and the page's rows, a minimal template."""
     def view(request):
         count = listing.count_up_to(count_queryset, listing.EXACT_COUNT_LIMIT)
-        return HttpResponse(template.render({"rows": list(queryset), "count": count}))
+        # .all(): a fresh query per request (the QuerySet itself would serve its cached rows again)
+        return HttpResponse(template.render({"rows": list(queryset.all()), "count": count}))
     return view
 
 
@@ -214,7 +215,7 @@ def run() -> list[dict]:
 
     dids = DID.objects.select_related("provider", "holder")
     deep_number = DID.objects.order_by("number").values_list("number", flat=True)[899_999]
-    pool = DID.objects.filter(status=DID.Status.ACTIVE, holder__isnull=True)
+    pool = DID.objects.filter(status=DID.Status.ACTIVE, holder__isnull=True).select_related("provider", "holder")
     deep_pool = pool.order_by("number").values_list("number", flat=True)[799_999]
     entries = LedgerEntry.objects.filter(account=ledger).select_related("did")
     deep_seq = ENTRIES - 500_000

@@ -72,6 +72,10 @@ def _page_query_plan(client, url, query=None) -> str:
     pages = [q["sql"] for q in captured if "LIMIT 26" in q["sql"] or "LIMIT 25" in q["sql"]]
     assert len(pages) == 1, (url, query, [q["sql"][:300] for q in captured])
     with connection.cursor() as cursor:
+        # Whether an index CAN serve the page, not what the planner prefers for 20,000 rows (where
+        # scanning is cheap and statistics left by earlier tests tip it): with scans discouraged, a
+        # "Seq Scan" or "Sort" left in the plan means no index fits.
+        cursor.execute("SET LOCAL enable_seqscan = off")
         cursor.execute(f"EXPLAIN {pages[0]}")
         return "\n".join(row[0] for row in cursor.fetchall())
 
@@ -105,9 +109,10 @@ def test_did_list_pages_read_their_indexes(admin_client, big_tables):
         ({"country": "GB", "sort": "-number"}, "did_country_number"),
         ({"status": "inactive"}, "did_status_number"),
         ({"sort": "created"}, "did_created"),
-        ({"number": "12345", "match": "contains"}, ("did_number_trgm", "dids_did_number")),  # either is fine
         ({"from": "4420000100"}, "dids_did_number"),              # Go to DID
     ]
+    # "contains" is left to tests/dids/test_number_search.py: at 20,000 rows the planner may rather
+    # walk any small index with a filter than the trigram index, which says nothing about a million.
     for query, indexes in cases:
         plan = _page_query_plan(admin_client, url, query)
         indexes = (indexes,) if isinstance(indexes, str) else indexes

@@ -3,11 +3,9 @@ call purchase_did at once. We assert invariants (one holder, one charge, the
 right balances and ledgers), never a particular interleaving, and repeat each
 race a few rounds with fresh DIDs so a lucky schedule cannot hide a bug."""
 
-import threading
 from decimal import Decimal
 
 import pytest
-from django.db import connection
 
 from accounts.models import Account
 from billing.funds import add_funds
@@ -19,34 +17,10 @@ from billing.purchase_keys import new_purchase_key, verify_purchase_key
 from billing_portal.money import money
 from dids.models import DID
 from tests.factories import DIDFactory, make_account_user, make_admin
+from tests.races import race
 
 ROUNDS = 3
 D = Decimal
-
-
-def race(calls):
-    """Run each callable in its own thread, all released at once; return their
-    results or the exceptions they raised, in the order of ``calls``."""
-    barrier = threading.Barrier(len(calls))
-    outcomes = [None] * len(calls)
-
-    def run(i, call):
-        try:
-            connection.ensure_connection()  # connect before the barrier, so the start is tight
-            barrier.wait(timeout=20)
-            outcomes[i] = call()
-        except BaseException as error:  # the caller inspects what went wrong
-            outcomes[i] = error
-        finally:
-            connection.close()  # each thread has its own connection; never leak it
-
-    threads = [threading.Thread(target=run, args=(i, call)) for i, call in enumerate(calls)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join(timeout=60)
-    assert not any(t.is_alive() for t in threads), "a racing thread hung (deadlock?)"
-    return outcomes
 
 
 def page_key(buyer_id, did_id) -> str:

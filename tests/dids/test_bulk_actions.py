@@ -2,11 +2,9 @@
 filtered result, each with a confirmation page that counts on the server, set-based
 SQL, one history row per changed DID."""
 
-import threading
 from decimal import Decimal
 
 import pytest
-from django.db import connection
 from django.urls import reverse
 
 from billing.funds import add_funds
@@ -16,6 +14,7 @@ from billing.release import admin_release_did
 from billing_portal.money import money
 from dids.bulk import BulkError, bulk_delete_unsold, bulk_set_prices, bulk_set_provider, bulk_set_status
 from dids.models import DID
+from tests.races import race
 from tests.factories import DIDFactory, ProviderFactory, make_account_user, make_admin
 
 D = Decimal
@@ -357,29 +356,6 @@ def test_query_count_does_not_grow_with_the_number_of_dids(admin_client, django_
 # --- PostgreSQL: a bulk delete racing a purchase ----------------------------------
 
 
-def _race(calls):
-    barrier = threading.Barrier(len(calls))
-    outcomes = [None] * len(calls)
-
-    def run(i, call):
-        try:
-            connection.ensure_connection()
-            barrier.wait(timeout=20)
-            outcomes[i] = call()
-        except BaseException as error:  # the test inspects it
-            outcomes[i] = error
-        finally:
-            connection.close()
-
-    threads = [threading.Thread(target=run, args=(i, call)) for i, call in enumerate(calls)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join(timeout=60)
-    assert not any(t.is_alive() for t in threads), "a racing thread hung (deadlock?)"
-    return outcomes
-
-
 @pytest.mark.postgres
 @pytest.mark.django_db(transaction=True)  # the threads must see committed rows
 def test_a_bulk_delete_racing_a_purchase_never_deletes_a_sold_did():
@@ -389,7 +365,7 @@ def test_a_bulk_delete_racing_a_purchase_never_deletes_a_sold_did():
     for round_ in range(5):
         dids = DIDFactory.create_batch(20, city=f"Race {round_}")
         target = dids[round_ * 3]
-        outcomes = _race([
+        outcomes = race([
             lambda: purchase_did(buyer_id=buyer.pk, did_id=target.pk, purchase_key=f"race-{target.pk}"),
             lambda: bulk_delete_unsold(dids=DID.objects.filter(city=f"Race {round_}"), by=admin),
         ])

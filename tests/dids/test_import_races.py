@@ -12,7 +12,8 @@ from billing.purchase import PurchaseRefused, PurchaseResult
 from dids.importing.ranges import import_range
 from dids.importing.undo import UndoRefused, undo_import
 from dids.models import DID, DIDImport
-from tests.billing.test_purchase_races import buy, race
+from tests.billing.test_purchase_races import buy
+from tests.races import race
 from tests.factories import make_account_user
 
 pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]

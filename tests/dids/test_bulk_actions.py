@@ -14,8 +14,8 @@ from billing.release import admin_release_did
 from billing_portal.money import money
 from dids.bulk import BulkError, bulk_delete_unsold, bulk_set_prices, bulk_set_provider, bulk_set_status
 from dids.models import DID
-from tests.races import race
 from tests.factories import DIDFactory, ProviderFactory, make_account_user, make_admin
+from tests.races import race
 
 D = Decimal
 BULK = reverse("dids:bulk")

@@ -18,6 +18,7 @@ from accounts.models import Account
 from bench.common import percentile, timed_ms
 from billing.models import LedgerEntry
 from billing_portal import listing
+from dids.filters import prefix_range
 from dids.models import DID, Provider
 
 DIDS = 1_000_000
@@ -61,7 +62,7 @@ def _country_case(column: str) -> str:
 
 def _load_dids(holder_id: int) -> None:
     providers = [Provider.objects.order_by("pk").first()] + [
-        Provider.objects.create(name=f"Carrier {i}") for i in range(1, 5)
+        Provider.objects.get_or_create(name=f"Carrier {i}")[0] for i in range(1, 5)
     ]
     provider_ids = "ARRAY[" + ",".join(str(p.pk) for p in providers) + "]"
     expressions = {
@@ -239,7 +240,8 @@ def run() -> list[dict]:
          dids.filter(number__contains="555").order_by("number")[:25], dids.filter(number__contains="555"),
          BARE_DIDS, f"{changelist}?q=555"),
         ("DID list, number starts with 4420", staff, f"{did_list}?number=4420&match=starts",
-         dids.filter(number__startswith="+4420").order_by("number")[:25], dids.filter(number__startswith="+4420"),
+         dids.filter(number__startswith="+4420", **prefix_range("+4420")).order_by("number")[:25],
+         dids.filter(number__startswith="+4420", **prefix_range("+4420")),
          BARE_DIDS, f"{changelist}?number__startswith=%2B4420"),
         ("DID list, sorted by city", staff, f"{did_list}?sort=city",
          dids.order_by("city", "number")[:25], dids, BARE_DIDS, f"{changelist}?o=3.1"),

@@ -1,7 +1,7 @@
 """`make bench` / `python -m bench [name ...]`: run the benchmarks on PostgreSQL.
 
-Creates a fresh benchmark database (see bench/common.py), migrates it, runs
-every benchmark module of this package (a module with a ``run() -> list[dict]``
+Creates a fresh benchmark database (see bench/common.py) for each benchmark,
+migrates it, runs every benchmark module of this package (a module with a ``run() -> list[dict]``
 function, a ``TITLE`` and optional ``NOTES``; add a file to add a benchmark),
 prints each table and writes it as a section of bench/RESULTS.md. A section is
 replaced when its benchmark runs again; the other sections are kept.
@@ -73,8 +73,10 @@ def main(argv: list[str]) -> None:
     modules = discover(argv)
     facts = common.machine_facts()
     sections = {}
-    for module in modules:
+    for index, module in enumerate(modules):
         name = module.__name__.rsplit(".", 1)[1]
+        if index:
+            common.fresh_database(url)
         print(f"\n== {name}: {module.TITLE}")
         start = time.perf_counter()
         rows = module.run()

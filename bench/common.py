@@ -76,6 +76,17 @@ def setup_django(url: str) -> None:
     call_command("migrate", verbosity=0, interactive=False)
 
 
+def fresh_database(url: str) -> None:
+    """Drop, create and migrate the benchmark database again, so each benchmark starts
+    alone (a million rows left by one, and autovacuum working on them, slow the next)."""
+    from django.core.management import call_command
+    from django.db import connections
+
+    connections.close_all()
+    recreate_database(url)
+    call_command("migrate", verbosity=0, interactive=False)
+
+
 def machine_facts() -> dict[str, str]:
     from django.db import connection
 

@@ -85,12 +85,11 @@ def run() -> list[dict]:
     own, staff = Client(), Client()
     own.force_login(user)
     staff.force_login(admin)
-    last_page = -(-ENTRIES // 25)
     own_url = _url("billing:statement", fallback="/portal/statement/")
     admin_url = _url("billing:account_statement", args=[account.pk])
     pages = [
         ("own statement, page 1", own, own_url),
-        (f"own statement, page {last_page:,} (oldest)", own, f"{own_url}?page={last_page}"),
+        ("own statement, last page (oldest; Last reads backwards)", own, f"{own_url}?last=1"),
         ("admin's statement of the account, page 1", staff, admin_url),
     ]
     return [{"page": label, "url": f"`{url}`", **_measure(client, url)} for label, client, url in pages if url]

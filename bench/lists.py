@@ -18,6 +18,7 @@ from accounts.models import Account
 from bench.common import percentile, timed_ms
 from billing.models import LedgerEntry
 from billing_portal import listing
+from billing_portal.bulk_update import generated_insert_sql
 from dids.filters import prefix_range
 from dids.models import DID, Provider
 
@@ -80,20 +81,7 @@ def _load_dids(holder_id: int) -> None:
         "created_at": "now() - g * interval '1 second'",
         "updated_at": "now()",
     }
-    columns, values, params = [], [], []
-    for field in DID._meta.concrete_fields:
-        if field.primary_key:
-            continue
-        columns.append(f'"{field.column}"')
-        if field.attname in expressions:
-            values.append(expressions[field.attname])
-        elif field.has_default() or not field.null:  # "" for blank text fields
-            values.append("%s")
-            params.append(field.get_db_prep_save(field.get_default(), connection))
-        else:
-            values.append("NULL")
-    sql = (f"INSERT INTO dids_did ({', '.join(columns)}) SELECT {', '.join(values)} "
-           f"FROM generate_series(1, {DIDS}) AS g")
+    sql, params = generated_insert_sql(DID, expressions, DIDS)
     with connection.cursor() as cursor:
         # Building the indexes once after the load is several times faster than updating them row by row.
         cursor.execute("SELECT indexname, indexdef FROM pg_indexes WHERE tablename = 'dids_did' AND indexname NOT IN "

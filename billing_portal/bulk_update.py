@@ -67,3 +67,27 @@ def _adapter(field):
     if internal == "DecimalField":  # django-money's amounts too
         return lambda value: connection.ops.adapt_decimalfield_value(value, field.max_digits, field.decimal_places)
     return None
+
+
+def generated_insert_sql(model, expressions: dict[str, str], count: int) -> tuple[str, list]:
+    """``INSERT INTO <table> ... SELECT ... FROM generate_series(1, count) AS g``: one row
+    per ``g``, SQL ``expressions`` (by attname, may use ``g``) for some columns and the
+    model's defaults for the others. For loading large realistic tables in one statement
+    (benchmarks, PostgreSQL plan tests); PostgreSQL only."""
+    from django.db import connection
+
+    columns, values, params = [], [], []
+    for field in model._meta.concrete_fields:
+        if field.primary_key:
+            continue
+        columns.append(f'"{field.column}"')
+        if field.attname in expressions:
+            values.append(expressions[field.attname])
+        elif field.has_default() or not field.null:  # "" for blank text fields
+            values.append("%s")
+            params.append(field.get_db_prep_save(field.get_default(), connection))
+        else:
+            values.append("NULL")
+    sql = (f"INSERT INTO {model._meta.db_table} ({', '.join(columns)}) SELECT {', '.join(values)} "
+           f"FROM generate_series(1, {int(count)}) AS g")
+    return sql, params

@@ -15,6 +15,7 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from accounts.models import Account
+from billing_portal.bulk_update import generated_insert_sql
 from dids.models import DID
 from tests.factories import ProviderFactory
 
@@ -33,21 +34,9 @@ def _insert_dids(provider_id: int, holder_id: int) -> None:
         "created_at": "now() - g * interval '1 second'",
         "updated_at": "now()",
     }
-    columns, values, params = [], [], []
-    for field in DID._meta.concrete_fields:
-        if field.primary_key:
-            continue
-        columns.append(f'"{field.column}"')
-        if field.attname in expressions:
-            values.append(expressions[field.attname])
-        elif field.has_default() or not field.null:  # "" for blank text fields
-            values.append("%s")
-            params.append(field.get_db_prep_save(field.get_default(), connection))
-        else:
-            values.append("NULL")
+    sql, params = generated_insert_sql(DID, expressions, ROWS)
     with connection.cursor() as cursor:
-        cursor.execute(f"INSERT INTO dids_did ({', '.join(columns)}) SELECT {', '.join(values)} "
-                       f"FROM generate_series(1, {ROWS}) AS g", params)
+        cursor.execute(sql, params)
         cursor.execute("ANALYZE dids_did")
 
 

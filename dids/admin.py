@@ -22,7 +22,7 @@ class DIDAdmin(admin.ModelAdmin):
     )
     list_select_related = ("provider", "holder")
     list_filter = ("country", "status")
-    search_fields = ("number",)  # icontains: served by the trigram index on PostgreSQL
+    search_fields = ("number",)  # icontains (UPPER(number) LIKE): a scan; the portal's own search uses the index
     ordering = ("number",)
     list_per_page = 25
     show_full_result_count = False  # no second COUNT(*) of the whole table beside the filtered one

@@ -1,12 +1,25 @@
 """The search panel of the admin DID list."""
 
 from django import forms
-from django.db.models import Q
+from django.db.models import CharField, Func, Q
 from django_countries import countries
 
 from billing_portal.widgets import FastSelect
 from dids.models import DID, Provider
 from dids.numbers import search_digits
+
+
+class SearchableNumber(Func):
+    """``number || ''``: the expression the trigram index is built on (migration 0007), so
+    that index serves "contains" and never an equality on number."""
+
+    template = "(%(expressions)s || '')"
+    output_field = CharField()
+
+
+def number_contains(queryset, digits: str, field: str = "number"):
+    """Rows whose number (``field``: a DID's number, or e.g. ``did__number``) contains the digits."""
+    return queryset.alias(searchable_number=SearchableNumber(field)).filter(searchable_number__contains=digits)
 
 
 def prefix_range(prefix: str) -> dict:
@@ -59,7 +72,7 @@ class DIDSearchForm(forms.Form):
                 # otherwise reads every number before it); LIKE keeps the meaning exact.
                 queryset = queryset.filter(number__startswith="+" + digits, **prefix_range("+" + digits))
             else:
-                queryset = queryset.filter(number__contains=digits)
+                queryset = number_contains(queryset, digits)
         if data["country"]:
             queryset = queryset.filter(country=data["country"])
         if data["city"]:

@@ -17,6 +17,7 @@ from billing.purchase_keys import new_purchase_key, verify_purchase_key
 from billing.release import ReleaseRefused, release_did
 from billing_portal.listing import paginate
 from billing_portal.money import fmt
+from dids.filters import number_contains
 from dids.models import DID
 from dids.numbers import search_digits
 from resellers.forms import PurchaseForm
@@ -48,7 +49,7 @@ class AccountView(AccountRequiredMixin, TemplateView):
 
 def _number_filter(request, queryset, field="number"):
     digits = search_digits(request.GET.get("number", ""))[:15]
-    return queryset.filter(**{f"{field}__contains": digits}) if digits else queryset
+    return number_contains(queryset, digits, field) if digits else queryset
 
 
 class MyDIDsView(AccountRequiredMixin, TemplateView):

@@ -140,7 +140,7 @@ DEFAULT_PROVIDER_NAME = "default provider"
 # DID imports (dids/importing/): where uploads wait for confirmation and error
 # reports are kept (shared by all app servers), the largest upload, the largest range.
 DID_IMPORT_DIR = os.environ.get("DID_IMPORT_DIR", str(BASE_DIR / "var" / "imports"))
-DID_IMPORT_MAX_MB = int(os.environ.get("DID_IMPORT_MAX_MB", "200"))
+DID_IMPORT_MAX_MB = int(os.environ.get("DID_IMPORT_MAX_MB", "50"))
 DID_RANGE_MAX = int(os.environ.get("DID_RANGE_MAX", "100000"))
 # Files this large (PostgreSQL) are written by a background thread while they are checked.
 DID_IMPORT_BACKGROUND_MB = int(os.environ.get("DID_IMPORT_BACKGROUND_MB", "5"))

@@ -2,7 +2,7 @@
 services write, views translate errors into messages."""
 
 from django.contrib import messages
-from django.db.models import Count, Exists, OuterRef, Q
+from django.db.models import Count, Q
 from django.shortcuts import get_object_or_404, redirect
 from django.urls import reverse
 from django.views.generic import FormView, TemplateView
@@ -51,14 +51,17 @@ class DIDListView(AdminRequiredMixin, TemplateView):
     def get_context_data(self, **kwargs):
         search = DIDSearchForm(self.request.GET or None)
         # Keyset pages past the exact-count limit; "Go to DID" starts a page sorted by number at a typed number.
-        # Whether each row's holder is in its grace period (renewal unpaid), read with the page's rows.
-        rows = self.filtered(search).annotate(suspended=Exists(Subscription.objects.filter(
-            did=OuterRef("pk"), status=Subscription.Status.ACTIVE, grace_until__isnull=False)))
         page = paginate(
-            self.request, rows, sorts=DID_SORTS, default_sort="number", keyset=True,
+            self.request, self.filtered(search), sorts=DID_SORTS, default_sort="number", keyset=True,
             unique=("number",), jump={"number": lambda text: "+" + search_digits(text)[:15]}, jump_label="Go to DID",
         )
-        suspended = {did.pk for did in page.rows if did.suspended}
+        # Which rows have a holder in its grace period (renewal unpaid): one query for the page.
+        suspended = set(
+            Subscription.objects.filter(did__in=[d.pk for d in page.rows], status="active", grace_until__isnull=False)
+            .values_list("did_id", flat=True)
+        )
+        for did in page.rows:
+            did.suspended = did.pk in suspended
         return super().get_context_data(search=search, page=page, rows=did_list_rows(page.rows, suspended), **kwargs)
 
 

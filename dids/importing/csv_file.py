@@ -33,6 +33,7 @@ def import_csv(path: Path, *, default_provider, write: bool, errors_path: Path |
         providers = Providers(default_provider)
         source = Source(lines, lambda cells: row_values(cells, columns, providers), columns.positions["number"],
                         header, columns.ignored)
-        record = dict(source=source_kind, filename=filename or path.name, checksum=checksum(path),
+        # The file's hash only for an import that is written (the preview's caller hashes it once itself).
+        record = dict(source=source_kind, filename=filename or path.name, checksum=checksum(path) if write else "",
                       provider=default_provider)
         return run(source, errors_path=errors_path, write=write, record=record, by=by, size_bytes=path.stat().st_size)

@@ -160,3 +160,11 @@ def test_imports_list_and_the_dids_of_one_import(admin_client, default_provider,
     assert f"#{imported.pk}" in page and "carrier.csv" in page
     listed = admin_client.get(reverse("dids:list"), {"import_batch": imported.pk}).context["page"].rows
     assert {d.number for d in listed} == {"+18555801802", "+18555801804"}
+
+
+def test_the_preview_says_when_the_same_file_was_imported_before(admin_client, default_provider):
+    admin_client.post(reverse("dids:import_confirm", args=[token_of(upload(admin_client))]))
+    imported = DIDImport.objects.get()
+    again = upload(admin_client, name="renamed.csv").content.decode()
+    assert "This file was imported before as" in again and f"Import #{imported.pk}</a>" in again
+    assert "was imported before" not in upload(admin_client, content=FILE + b"18555801809,1,\n").content.decode()

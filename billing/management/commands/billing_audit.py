@@ -11,9 +11,9 @@ from datetime import timedelta
 
 from django.core.management.base import BaseCommand, CommandError
 from django.utils import timezone
-from django.utils.dateparse import parse_datetime
 
 from billing.audit import DEFAULT_TOLERANCE, run_audit, when
+from billing.management.clock import parse_now
 from billing_portal.money import fmt
 
 
@@ -28,13 +28,7 @@ class Command(BaseCommand):
         )
 
     def handle(self, *args, now=None, tolerance_hours=24.0, **options):
-        clock = timezone.now()
-        if now:
-            clock = parse_datetime(now)
-            if clock is None:
-                raise CommandError(f"--now: {now!r} is not an ISO 8601 date and time, e.g. 2026-12-01T00:00:00Z")
-            if timezone.is_naive(clock):
-                clock = timezone.make_aware(clock)
+        clock = parse_now(now) or timezone.now()
         if tolerance_hours < 0:
             raise CommandError("--tolerance-hours cannot be negative")
         report = run_audit(now=clock, tolerance=timedelta(hours=tolerance_hours))

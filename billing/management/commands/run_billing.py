@@ -4,10 +4,10 @@ Schedule it (cron or a systemd timer, see README); several machines may run it a
 once. --now runs the clock forward (tests, catching up, rehearsing a month end).
 """
 
-from django.core.management.base import BaseCommand, CommandError
+from django.core.management.base import BaseCommand
 from django.utils import timezone
-from django.utils.dateparse import parse_datetime
 
+from billing.management.clock import parse_now
 from billing.renewals import run_billing
 
 
@@ -19,12 +19,6 @@ class Command(BaseCommand):
         parser.add_argument("--batch-size", type=int, help="DIDs per transaction (default: BILLING_BATCH_SIZE)")
 
     def handle(self, *args, now=None, batch_size=None, **options):
-        clock = None
-        if now:
-            clock = parse_datetime(now)
-            if clock is None:
-                raise CommandError(f"--now: {now!r} is not an ISO 8601 date and time, e.g. 2026-12-01T00:00:00Z")
-            if timezone.is_naive(clock):
-                clock = timezone.make_aware(clock)
+        clock = parse_now(now)
         report = run_billing(now=clock, batch_size=batch_size)
         self.stdout.write(f"Billing run at {(clock or timezone.now()).isoformat()}: {report}")

@@ -27,6 +27,8 @@ class LedgerEntry(models.Model):
         DID_PRICE = "did_price", "DID price"
         RENEWAL = "renewal", "Renewal"
         CALL_CHARGES = "call_charges", "Call charges"
+        # A reseller's credit for the calls of the account below it, at its SELL COST rates.
+        CALL_SALES = "call_sales", "Call charges to account below"
         ADJUSTMENT = "adjustment", "Adjustment"
         SALE = "sale", "Sale to account"
         RELEASE = "release", "Release"  # amount 0: the statement says when and why a DID was lost
@@ -124,6 +126,24 @@ class Subscription(models.Model):
     # The key of the purchase request: a retried or double-submitted purchase finds this row.
     purchase_key = models.CharField(max_length=64, unique=True)
 
+    # SELL COST per-call rates (DESIGN.md section 6) for the account below: all five set, or
+    # all null = the same rates this account pays (they follow the level above). billing/call_rates.py.
+    sell_connection_cost = MoneyField("Connection Cost", null=True, blank=True, **MONEY)
+    sell_grace_time = models.PositiveIntegerField("Grace Time (Sec.)", null=True, blank=True)
+    sell_cost_per_min = MoneyField("Cost/Min", null=True, blank=True, **MONEY)
+    sell_initial_increment = models.PositiveIntegerField("Initial Increment", null=True, blank=True)
+    sell_increment = models.PositiveIntegerField("Increment", null=True, blank=True)
+
+    # Where the DID's calls go while this account is the last level of the chain (DESIGN.md
+    # section 7); set by the holder, served to the switch by routing/. Blank = not set yet.
+    class CallType(models.TextChoices):
+        SIP_URI = "sip_uri", "SIP URI"
+        SIP_DEVICE = "sip_device", "SIP device/extension"
+        PSTN = "pstn", "PSTN number"
+
+    call_type = models.CharField("Call Type", max_length=12, choices=CallType.choices, blank=True)
+    destination = models.CharField("Destination", max_length=255, blank=True)
+
     class Meta:
         constraints = [
             # One holder per DID: a single active top-level subscription...
@@ -139,6 +159,18 @@ class Subscription(models.Model):
                 name="sub_money_not_negative",
             ),
             models.CheckConstraint(condition=Q(period_end__gt=F("period_start")), name="sub_period_not_empty"),
+            models.CheckConstraint(
+                condition=Q(sell_connection_cost__isnull=True, sell_grace_time__isnull=True,
+                            sell_cost_per_min__isnull=True, sell_initial_increment__isnull=True,
+                            sell_increment__isnull=True)
+                | Q(sell_connection_cost__gte=0, sell_grace_time__isnull=False, sell_cost_per_min__gte=0,
+                    sell_initial_increment__isnull=False, sell_increment__gte=1),
+                name="sub_sell_rates_all_or_none",
+            ),
+            models.CheckConstraint(
+                condition=Q(call_type="", destination="") | (~Q(call_type="") & ~Q(destination="")),
+                name="sub_destination_with_type",
+            ),
         ]
         indexes = [
             models.Index(fields=["account", "status"], name="sub_account_status"),

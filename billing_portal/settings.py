@@ -54,6 +54,8 @@ INSTALLED_APPS = [
     "accounts",
     "dids",
     "billing",
+    "calls",
+    "routing",
     "resellers",
 ]
 

@@ -1,0 +1,76 @@
+"""Inbound calls: the CDR files imported, each call once, and what each level of
+the DID's chain was charged for it (DESIGN.md section 6; calls/importing/)."""
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+
+from accounts.models import Account
+from dids.models import DID
+
+
+class CallImport(models.Model):
+    """One CDR file rated and charged: its counts, so it can be reported."""
+
+    class Source(models.TextChoices):
+        BROWSER = "browser", "CSV upload"
+        COMMAND = "command", "manage.py rate_cdrs"
+
+    source = models.CharField(max_length=10, choices=Source.choices)
+    filename = models.CharField(max_length=255, blank=True)
+    checksum = models.CharField(max_length=64, blank=True)  # SHA-256 of the file
+    rows_read = models.PositiveIntegerField(default=0)
+    charged = models.PositiveIntegerField(default=0)  # calls rated and charged by this import
+    already_charged = models.PositiveIntegerField(default=0)  # call ids charged before (idempotent re-import)
+    invalid = models.PositiveIntegerField(default=0)  # rejected rows: bad values, unknown DIDs, no holder
+    total = models.DecimalField(max_digits=16, decimal_places=4, default=0)  # charged to first-level holders
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-created_at", "-pk"]
+
+    def __str__(self) -> str:
+        return f"CDR import #{self.pk}"
+
+
+class Call(models.Model):
+    """One inbound call, charged once: the unique call id is what makes a re-import harmless."""
+
+    call_id = models.CharField("Call ID", max_length=128, unique=True)
+    did = models.ForeignKey(DID, on_delete=models.PROTECT, related_name="calls")
+    started_at = models.DateTimeField("Start")
+    billsec = models.PositiveIntegerField("Answered (sec.)")
+    import_batch = models.ForeignKey(CallImport, on_delete=models.PROTECT, related_name="calls")
+
+    class Meta:
+        indexes = [models.Index(fields=["did", "started_at"], name="call_did_started")]
+
+    def __str__(self) -> str:
+        return self.call_id
+
+
+class CallCharge(models.Model):
+    """What one level of the chain paid for one call, at the rates it buys at
+    (the DID's for the first holder, its seller's SELL COST rates below)."""
+
+    call = models.ForeignKey(Call, on_delete=models.PROTECT, related_name="charges")
+    account = models.ForeignKey(Account, on_delete=models.PROTECT, related_name="call_charges")
+    # Who was paid: the account above (a reseller), null for the operator.
+    seller = models.ForeignKey(Account, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
+    level = models.PositiveSmallIntegerField()  # 1 = the first holder (bought from the operator)
+    amount = models.DecimalField(max_digits=14, decimal_places=4)
+    started_at = models.DateTimeField()  # the call's, copied so an account's calls page is one index scan
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["call", "level"], name="call_one_charge_per_level"),
+            models.CheckConstraint(condition=Q(amount__gte=0), name="call_charge_not_negative"),
+            models.CheckConstraint(condition=Q(level__gte=1), name="call_charge_level_positive"),
+        ]
+        indexes = [
+            models.Index(fields=["account", "-started_at", "-id"], name="callcharge_account_started"),
+            models.Index(fields=["seller", "-started_at", "-id"], name="callcharge_seller_started"),
+        ]

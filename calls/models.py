@@ -46,7 +46,10 @@ class Call(models.Model):
     import_batch = models.ForeignKey(CallImport, on_delete=models.PROTECT, related_name="calls")
 
     class Meta:
-        indexes = [models.Index(fields=["did", "started_at"], name="call_did_started")]
+        indexes = [
+            models.Index(fields=["did", "started_at"], name="call_did_started"),
+            models.Index(fields=["-started_at", "-id"], name="call_started"),  # the admin's calls page, newest first
+        ]
 
     def __str__(self) -> str:
         return self.call_id

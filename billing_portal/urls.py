@@ -12,6 +12,8 @@ urlpatterns = [
     path("portal/", include("resellers.urls")),
     # Statements and the admin's money pages of an account (full paths inside).
     path("", include("billing.urls")),
+    # Inbound calls: CDR imports, every call (admin), an account's calls (full paths inside).
+    path("", include("calls.urls")),
     # Django's own admin, kept for the operator's low-level fixes.
     path("django-admin/", admin.site.urls),
 ]

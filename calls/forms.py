@@ -1,0 +1,47 @@
+"""Forms of the calls pages: the CDR upload and the DID filter."""
+
+from django import forms
+from django.conf import settings
+from django.core.exceptions import ValidationError
+
+from dids.numbers import normalize_did
+
+
+class CDRUploadForm(forms.Form):
+    file = forms.FileField(
+        label="CDR file (CSV)",
+        help_text="First line: column names. Needed: Call ID, Start, DID and Answered Seconds (or the names "
+                  "FreeSWITCH and Asterisk use: uuid, start_stamp, destination_number, billsec). "
+                  "UTF-8; comma, semicolon or tab separated.",
+    )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["file"].widget.attrs["accept"] = ".csv,text/csv,text/plain"
+
+    def clean_file(self):
+        file = self.cleaned_data["file"]
+        limit = settings.DID_IMPORT_MAX_MB
+        if file.size > limit * 1024 * 1024:
+            raise forms.ValidationError(
+                f"The file is larger than {limit} MB. Split it, or use manage.py rate_cdrs on the server.")
+        if not file.size:
+            raise forms.ValidationError("The file is empty.")
+        return file
+
+
+class CallFilterForm(forms.Form):
+    did = forms.CharField(label="DID", max_length=40, required=False)
+
+    def clean_did(self):
+        text = self.cleaned_data["did"].strip()
+        if not text:
+            return ""
+        try:
+            return normalize_did(text)
+        except ValidationError as error:
+            raise forms.ValidationError(error.messages[0]) from None
+
+    @property
+    def number(self) -> str:
+        return self.cleaned_data.get("did", "") if self.is_bound and self.is_valid() else ""

@@ -1,0 +1,123 @@
+"""The admin's CDR import: upload, a dry run shown as a preview, Confirm (POST)
+charges; the list of CDR imports, one import's report and its rejected rows.
+
+The uploaded file waits in DID_IMPORT_DIR between preview and confirmation
+(dids/importing/uploads.py), remembered in the admin's session.
+"""
+
+from django.contrib import messages
+from django.http import FileResponse, Http404
+from django.shortcuts import get_object_or_404, redirect, render
+from django.views.generic import FormView, TemplateView, View
+
+from accounts.permissions import AdminRequiredMixin
+from billing_portal.listing import paginate
+from calls.forms import CDRUploadForm
+from calls.importing.files import errors_path, store_errors
+from calls.importing.pipeline import rate_cdr_file
+from calls.models import CallImport
+from dids.importing import uploads
+from dids.importing.reader import FileError
+
+PENDING = "cdr_import_pending"  # session key: token -> file name
+
+
+def _pending(request, token: str) -> str:
+    name = request.session.get(PENDING, {}).get(token)
+    if name is None:
+        raise Http404("No such preview")
+    return name
+
+
+def _forget(request, token: str) -> None:
+    pending = request.session.get(PENDING, {})
+    pending.pop(token, None)
+    request.session[PENDING] = pending
+    uploads.forget(token)
+
+
+class CDRImportView(AdminRequiredMixin, FormView):
+    form_class = CDRUploadForm
+    template_name = "calls/import_form.html"
+
+    def form_valid(self, form):
+        token = uploads.save_upload(form.cleaned_data["file"])
+        try:
+            report = rate_cdr_file(uploads.upload_path(token), write=False,
+                                   errors_path=uploads.preview_errors_path(token))
+        except FileError as error:
+            uploads.forget(token)
+            form.add_error("file", str(error))
+            return self.form_invalid(form)
+        name = form.cleaned_data["file"].name
+        pending = self.request.session.get(PENDING, {})
+        for old in list(pending)[:-4]:  # keep the last few previews only
+            uploads.forget(old)
+            del pending[old]
+        pending[token] = name
+        self.request.session[PENDING] = pending
+        return render(self.request, "calls/import_preview.html", dict(report=report, token=token, filename=name))
+
+
+class CDRConfirmView(AdminRequiredMixin, View):
+    """POST: rate and charge the file (checked again: calls may have been charged since)."""
+
+    def post(self, request, token):
+        name = _pending(request, token)
+        written = uploads.preview_errors_path(token)
+        try:
+            report = rate_cdr_file(uploads.upload_path(token), write=True, errors_path=written,
+                                   source=CallImport.Source.BROWSER, filename=name, by=request.user)
+        except (FileError, FileNotFoundError) as error:
+            _forget(request, token)
+            messages.error(request, f"Nothing was charged: {error}")
+            return redirect("calls:import")
+        store_errors(report, written)
+        _forget(request, token)
+        record = report.import_record
+        messages.success(request, f"CDR import #{record.pk}: {report.charged:,} call{'s' if report.charged != 1 else ''} "
+                                  f"charged; {report.already_charged:,} already charged; {report.invalid:,} rejected.")
+        return redirect("calls:import_detail", pk=record.pk)
+
+
+class CDRDiscardView(AdminRequiredMixin, View):
+    def post(self, request, token):
+        _pending(request, token)
+        _forget(request, token)
+        messages.info(request, "CDR import cancelled; nothing was charged.")
+        return redirect("calls:imports")
+
+
+class CDRPreviewErrorsView(AdminRequiredMixin, View):
+    def get(self, request, token):
+        _pending(request, token)
+        return _errors_file(uploads.preview_errors_path(token), "rejected-calls.csv")
+
+
+class CDRImportErrorsView(AdminRequiredMixin, View):
+    def get(self, request, pk):
+        record = get_object_or_404(CallImport, pk=pk)
+        return _errors_file(errors_path(record.pk), f"cdr-import-{record.pk}-rejected-calls.csv")
+
+
+def _errors_file(path, name):
+    if not path.exists():
+        raise Http404("No error report")
+    return FileResponse(path.open("rb"), as_attachment=True, filename=name, content_type="text/csv")
+
+
+class CDRImportListView(AdminRequiredMixin, TemplateView):
+    template_name = "calls/import_list.html"
+
+    def get_context_data(self, **kwargs):
+        page = paginate(self.request, CallImport.objects.select_related("created_by"),
+                        sorts={"created": ("-created_at",)}, default_sort="created")
+        return super().get_context_data(page=page, **kwargs)
+
+
+class CDRImportDetailView(AdminRequiredMixin, TemplateView):
+    template_name = "calls/import_detail.html"
+
+    def get_context_data(self, **kwargs):
+        record = get_object_or_404(CallImport.objects.select_related("created_by"), pk=self.kwargs["pk"])
+        return super().get_context_data(record=record, has_errors=errors_path(record.pk).exists(), **kwargs)

@@ -32,10 +32,16 @@ def sell_rates(subscription) -> Rates | None:
 def chain_rates(did, chain) -> list[Rates]:
     """What each level of a chain (top-down subscriptions) pays per call: the DID's
     rates for the first, then each seller's SELL COST rates (or what the seller pays)."""
-    rates = [Rates.of(did)]
-    for seller in chain[:-1]:
-        rates.append(sell_rates(seller) or rates[-1])
-    return rates[: len(chain)]
+    return rates_down(Rates.of(did), [sell_rates(seller) for seller in chain])
+
+
+def rates_down(first: Rates, sells: list[Rates | None]) -> list[Rates]:
+    """The same from plain values: ``first`` the DID's rates, ``sells`` each level's
+    SELL COST rates top-down (None = passes on what it pays)."""
+    rates = [first]
+    for sell in sells[:-1]:
+        rates.append(sell or rates[-1])
+    return rates[: len(sells)]
 
 
 def below_own(new: Rates, own: Rates) -> dict[str, str]:

@@ -39,13 +39,17 @@ class CallImport(models.Model):
 class Call(models.Model):
     """One inbound call, charged once: the unique call id is what makes a re-import harmless."""
 
-    call_id = models.CharField("Call ID", max_length=128, unique=True)
-    did = models.ForeignKey(DID, on_delete=models.PROTECT, related_name="calls")
+    call_id = models.CharField("Call ID", max_length=128)
+    # Indexes: every one is written by every imported call, so only those the pages and the
+    # import read (call_did_started serves the DID's own lookups; imports are never deleted).
+    did = models.ForeignKey(DID, on_delete=models.PROTECT, related_name="calls", db_index=False)
     started_at = models.DateTimeField("Start")
     billsec = models.PositiveIntegerField("Answered (sec.)")
-    import_batch = models.ForeignKey(CallImport, on_delete=models.PROTECT, related_name="calls")
+    import_batch = models.ForeignKey(CallImport, on_delete=models.PROTECT, related_name="calls", db_index=False)
 
     class Meta:
+        # A constraint, not unique=True: the same index without the LIKE index Django adds beside it.
+        constraints = [models.UniqueConstraint(fields=["call_id"], name="call_id_unique")]
         indexes = [
             models.Index(fields=["did", "started_at"], name="call_did_started"),
             models.Index(fields=["-started_at", "-id"], name="call_started"),  # the admin's calls page, newest first
@@ -59,10 +63,12 @@ class CallCharge(models.Model):
     """What one level of the chain paid for one call, at the rates it buys at
     (the DID's for the first holder, its seller's SELL COST rates below)."""
 
-    call = models.ForeignKey(Call, on_delete=models.PROTECT, related_name="charges")
-    account = models.ForeignKey(Account, on_delete=models.PROTECT, related_name="call_charges")
+    # No single-column indexes: the unique (call, level) and the two (account, start) ones lead with these.
+    call = models.ForeignKey(Call, on_delete=models.PROTECT, related_name="charges", db_index=False)
+    account = models.ForeignKey(Account, on_delete=models.PROTECT, related_name="call_charges", db_index=False)
     # Who was paid: the account above (a reseller), null for the operator.
-    seller = models.ForeignKey(Account, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
+    seller = models.ForeignKey(Account, null=True, blank=True, on_delete=models.PROTECT, related_name="+",
+                               db_index=False)
     level = models.PositiveSmallIntegerField()  # 1 = the first holder (bought from the operator)
     amount = models.DecimalField(max_digits=14, decimal_places=4)
     started_at = models.DateTimeField()  # the call's, copied so an account's calls page is one index scan

@@ -5,7 +5,6 @@ from datetime import datetime, timedelta, timezone as dt_timezone
 from functools import lru_cache
 
 from django.core.exceptions import ValidationError
-from django.utils import timezone
 
 from dids.importing.cells import RowError
 from dids.numbers import normalize_did
@@ -44,7 +43,7 @@ def number_cell(text: str) -> str:
         raise RowError(f"DID: {error.messages[0]}") from None
 
 
-def start_cell(text: str, now: datetime) -> datetime:
+def start_cell(text: str, now: datetime, zone) -> datetime:
     """ISO 8601 ('2026-11-30 14:03:22', with or without a UTC offset; without one the
     portal's TIME_ZONE) or Unix epoch seconds (FreeSWITCH's start_epoch)."""
     value = text.strip()
@@ -53,8 +52,8 @@ def start_cell(text: str, now: datetime) -> datetime:
             moment = datetime.fromtimestamp(int(value), tz=dt_timezone.utc)
         else:
             moment = datetime.fromisoformat(value)
-            if timezone.is_naive(moment):
-                moment = timezone.make_aware(moment)
+            if moment.tzinfo is None:
+                moment = moment.replace(tzinfo=zone)  # zoneinfo: what timezone.make_aware does
     except (ValueError, OverflowError, OSError):
         raise RowError(f"Start: “{value[:40]}” is not a date and time (e.g. 2026-11-30 14:03:22).") from None
     if moment < EARLIEST:
@@ -74,10 +73,11 @@ def billsec_cell(text: str) -> int:
     return seconds
 
 
-def call_row(cells: list[str], positions: dict[str, int], now: datetime) -> CallRow:
+def call_row(cells: list[str], positions: dict[str, int], now: datetime, zone) -> CallRow:
+    """``zone``: the time zone of times without an offset (the portal's TIME_ZONE)."""
     def cell(field):
         index = positions[field]
         return cells[index] if index < len(cells) else ""
 
-    return CallRow(call_id_cell(cell("call_id")), number_cell(cell("number")), start_cell(cell("started_at"), now),
+    return CallRow(call_id_cell(cell("call_id")), number_cell(cell("number")), start_cell(cell("started_at"), now, zone),
                    billsec_cell(cell("billsec")))

@@ -3,14 +3,15 @@
 A call is charged to the chain of the moment it started (a DID released and
 sold again since is not charged to its new holder), at the rates in effect when
 the file is rated: the DID's own and each reseller's SELL COST rates (README,
-Decisions). Loaded once per DID of the file, then answered from memory.
+Decisions). Loaded once per DID of the file as plain values (a million calls
+touch every DID: model instances would cost seconds), then answered from memory.
 """
 
 from bisect import bisect_right
 from dataclasses import dataclass
+from datetime import datetime
 
-from billing.call_rates import chain_rates
-from billing.chain import top_down
+from billing.call_rates import rates_down
 from billing.models import Subscription
 from billing.rating import Rates
 from dids.models import DID
@@ -23,14 +24,28 @@ class Level:
     rates: Rates
 
 
+@dataclass(frozen=True)
+class Holding:
+    """One subscription, as much of it as rating needs."""
+
+    pk: int
+    parent_id: int | None
+    account_id: int
+    started_at: datetime
+    ended_at: datetime | None
+    sell: Rates | None
+
+    def held_at(self, moment) -> bool:
+        return self.started_at <= moment and (self.ended_at is None or moment < self.ended_at)
+
+
 class Holdings:
     """One DID's subscriptions over time, answering "which chain at this moment"."""
 
-    def __init__(self, did: DID, subscriptions: list[Subscription]):
-        self.did = did
-        self.subscriptions = subscriptions
+    def __init__(self, did_id: int, number: str, rates: Rates, holdings: list[Holding]):
+        self.did_id, self.number, self.rates, self.holdings = did_id, number, rates, holdings
         # Every moment the chain can change, so a chain is worked out once per stretch, not per call.
-        self._changes = sorted({s.started_at for s in subscriptions} | {s.ended_at for s in subscriptions if s.ended_at})
+        self._changes = sorted({h.started_at for h in holdings} | {h.ended_at for h in holdings if h.ended_at})
         self._chains: dict[int, tuple[Level, ...]] = {}
 
     def chain_at(self, moment) -> tuple[Level, ...]:
@@ -41,21 +56,27 @@ class Holdings:
         return chain
 
     def _build(self, moment) -> tuple[Level, ...]:
-        held = [s for s in self.subscriptions if s.started_at <= moment and (s.ended_at is None or moment < s.ended_at)]
-        subs = top_down(held)
-        rates = chain_rates(self.did, subs)
-        return tuple(
-            Level(sub.account_id, subs[n - 1].account_id if n else None, rates[n]) for n, sub in enumerate(subs)
-        )
+        below = {h.parent_id: h for h in self.holdings if h.held_at(moment)}
+        subs, current = [], below.get(None)
+        while current is not None:  # top-down, as billing.chain.top_down
+            subs.append(current)
+            current = below.get(current.pk)
+        rates = rates_down(self.rates, [h.sell for h in subs])
+        return tuple(Level(h.account_id, subs[n - 1].account_id if n else None, rates[n]) for n, h in enumerate(subs))
 
 
 def load_holdings(numbers) -> dict[str, Holdings]:
     """The DIDs of these numbers (those that exist) with all their subscriptions, past and present. Two queries."""
-    dids = {d.pk: d for d in DID.objects.filter(number__in=list(numbers))}
-    by_did: dict[int, list[Subscription]] = {pk: [] for pk in dids}
-    fields = ["id", "did_id", "account_id", "parent_id", "started_at", "ended_at", "status", "sell_connection_cost",
-              "sell_connection_cost_currency", "sell_grace_time", "sell_cost_per_min", "sell_cost_per_min_currency",
-              "sell_initial_increment", "sell_increment"]
-    for sub in Subscription.objects.filter(did_id__in=list(dids)).only(*fields).order_by("started_at", "pk"):
-        by_did[sub.did_id].append(sub)
-    return {did.number: Holdings(did, by_did[pk]) for pk, did in dids.items()}
+    dids = {
+        pk: (number, Rates(connection, grace, per_min, initial, increment))
+        for pk, number, connection, grace, per_min, initial, increment in DID.objects.filter(number__in=list(numbers))
+        .values_list("pk", "number", "connection_cost", "grace_time", "cost_per_min", "initial_increment", "increment")
+    }
+    by_did: dict[int, list[Holding]] = {pk: [] for pk in dids}
+    rows = Subscription.objects.filter(did_id__in=list(dids)).order_by("started_at", "pk").values_list(
+        "did_id", "pk", "parent_id", "account_id", "started_at", "ended_at", "sell_connection_cost", "sell_grace_time",
+        "sell_cost_per_min", "sell_initial_increment", "sell_increment")
+    for did_id, pk, parent, account, started, ended, connection, grace, per_min, initial, increment in rows:
+        sell = None if increment is None else Rates(connection, grace, per_min, initial, increment)
+        by_did[did_id].append(Holding(pk, parent, account, started, ended, sell))
+    return {number: Holdings(pk, number, rates, by_did[pk]) for pk, (number, rates) in dids.items()}

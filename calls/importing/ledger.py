@@ -21,9 +21,10 @@ class DailyTotals:
     def __init__(self):
         # (account_id, did_id, day, kind) -> [amount, calls]
         self.totals: dict[tuple, list] = defaultdict(lambda: [Decimal(0), 0])
+        self.zone = timezone.get_current_timezone()  # statement days are the portal's
 
     def add(self, did_id: int, started_at: datetime, charges: list[tuple]) -> None:
-        day = timezone.localdate(started_at)
+        day = started_at.astimezone(self.zone).date()
         for account, seller, _level, amount in charges:
             paid = self.totals[(account, did_id, day, LedgerEntry.Kind.CALL_CHARGES)]
             paid[0] -= amount

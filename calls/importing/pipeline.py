@@ -61,6 +61,7 @@ class _Checker:
     def __init__(self, positions, report: CDRReport, errors: ErrorReport):
         self.positions, self.report, self.errors = positions, report, errors
         self.now = timezone.now()
+        self.zone = timezone.get_current_timezone()  # once: looking it up costs more than parsing a row
         self.holdings: dict[str, Holdings | None] = {}
         self.seen: dict[str, int] = {}  # call id -> its line, for duplicates inside the file
 
@@ -71,12 +72,12 @@ class _Checker:
             self.report.first_errors.append(Rejected(line, call_id, reason))
 
     def chunk(self, lines):
-        """Yield (row, did, charges) for each new, chargeable call of these lines."""
+        """Yield (row, holdings, charges) for each new, chargeable call of these lines."""
         parsed = []
         for line, cells in lines:
             self.report.rows_read += 1
             try:
-                row = call_row(cells, self.positions, self.now)
+                row = call_row(cells, self.positions, self.now, self.zone)
             except RowError as error:
                 shown = cells[self.positions["call_id"]] if self.positions["call_id"] < len(cells) else ""
                 self.reject(line, cells, shown.strip(), str(error))
@@ -110,7 +111,7 @@ class _Checker:
                        for n, level in enumerate(chain, start=1)]
             self.report.charged += 1
             self.report.total += charges[0][3]
-            yield row, holdings.did, charges
+            yield row, holdings, charges
 
 
 def _chunks(lines):
@@ -158,10 +159,10 @@ def _write(path, lines, columns, report, errors, *, source, filename, by) -> Non
         checker = _Checker(columns.positions, report, errors)
         writer, totals, numbers = open_writer(record.pk), DailyTotals(), {}
         for block in _chunks(lines):
-            for row, did, charges in checker.chunk(block):
-                writer.add(row, did.pk, charges)
-                totals.add(did.pk, row.started_at, charges)
-                numbers[did.pk] = did.number
+            for row, holdings, charges in checker.chunk(block):
+                writer.add(row, holdings.did_id, charges)
+                totals.add(holdings.did_id, row.started_at, charges)
+                numbers[holdings.did_id] = holdings.number
         writer.flush()
         report.ledger_lines = totals.post(numbers, record.pk)
         record.rows_read, record.charged, record.already_charged = report.rows_read, report.charged, report.already_charged

@@ -16,28 +16,27 @@ class _BulkWriter:
 
     def __init__(self, import_id: int):
         self.import_id = import_id
-        self.calls: list[Call] = []
-        self.charges: list[list[tuple]] = []
+        self.calls: list[tuple] = []  # (row, did_id, charges)
 
     def add(self, row, did_id: int, charges: list[tuple]) -> None:
         """``charges``: (account_id, seller_id, level, amount) per level, top first."""
-        self.calls.append(Call(call_id=row.call_id, did_id=did_id, started_at=row.started_at, billsec=row.billsec,
-                               import_batch_id=self.import_id))
-        self.charges.append(charges)
+        self.calls.append((row, did_id, charges))
         if len(self.calls) >= BLOCK:
             self.flush()
 
     def flush(self) -> None:
         if not self.calls:
             return
-        Call.objects.bulk_create(self.calls, batch_size=2000)
+        calls = [Call(call_id=row.call_id, did_id=did_id, started_at=row.started_at, billsec=row.billsec,
+                      import_batch_id=self.import_id) for row, did_id, _ in self.calls]
+        Call.objects.bulk_create(calls, batch_size=2000)
         CallCharge.objects.bulk_create(
             [CallCharge(call_id=call.pk, account_id=account, seller_id=seller, level=level, amount=amount,
                         started_at=call.started_at)
-             for call, charges in zip(self.calls, self.charges) for account, seller, level, amount in charges],
+             for call, (_, _, charges) in zip(calls, self.calls) for account, seller, level, amount in charges],
             batch_size=2000,
         )
-        self.calls, self.charges = [], []
+        self.calls = []
 
 
 class _CopyWriter(_BulkWriter):
@@ -52,18 +51,18 @@ class _CopyWriter(_BulkWriter):
             ids = [row[0] for row in cursor.fetchall()]
             calls, charges = io.StringIO(), io.StringIO()
             call_rows, charge_rows = csv.writer(calls), csv.writer(charges)
-            for call_pk, call, levels in zip(ids, self.calls, self.charges):
-                started = call.started_at.isoformat()
-                call_rows.writerow((call_pk, call.call_id, call.did_id, started, call.billsec, self.import_id))
-                for account, seller, level, amount in levels:
-                    charge_rows.writerow((call_pk, account, "" if seller is None else seller, level, amount, started))
+            for call_pk, (row, did_id, levels) in zip(ids, self.calls):
+                started = row.started_at.isoformat()
+                call_rows.writerow((call_pk, row.call_id, did_id, started, row.billsec, self.import_id))
+                charge_rows.writerows((call_pk, account, "" if seller is None else seller, level, amount, started)
+                                      for account, seller, level, amount in levels)
             calls.seek(0)
             charges.seek(0)
             cursor.copy_expert("COPY calls_call (id, call_id, did_id, started_at, billsec, import_batch_id) "
                                "FROM STDIN WITH (FORMAT csv)", calls)
             cursor.copy_expert("COPY calls_callcharge (call_id, account_id, seller_id, level, amount, started_at) "
                                "FROM STDIN WITH (FORMAT csv)", charges)
-        self.calls, self.charges = [], []
+        self.calls = []
 
 
 def open_writer(import_id: int):

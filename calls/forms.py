@@ -10,9 +10,9 @@ from dids.numbers import normalize_did
 class CDRUploadForm(forms.Form):
     file = forms.FileField(
         label="CDR file (CSV)",
-        help_text="First line: column names. Needed: Call ID, Start, DID and Answered Seconds (or the names "
-                  "FreeSWITCH and Asterisk use: uuid, start_stamp, destination_number, billsec). "
-                  "UTF-8; comma, semicolon or tab separated.",
+        help_text="First line: column names, in any order. Needed: Call ID, Start, DID and Answered Seconds, or "
+                  "FreeSWITCH's uuid, start_stamp, destination_number, billsec, or Asterisk's uniqueid, start, dst, "
+                  "billsec. UTF-8; comma, semicolon or tab separated.",
     )
 
     def __init__(self, *args, **kwargs):

@@ -10,7 +10,7 @@ ALIASES = {
     "started_at": ["Start", "Start Time", "Start Stamp", "Start Epoch", "Call Date", "Calldate", "Call Start",
                    "Started", "Date"],
     "number": ["DID", "Number", "DID Number", "Destination", "Destination Number", "Called Number", "Called",
-               "DNIS", "To"],
+               "DNIS", "To", "dst"],
     "billsec": ["Answered Seconds", "Billsec", "Bill Sec", "Billable Seconds", "Answered", "Answer Seconds",
                 "Talk Time", "Billed Seconds"],
 }

@@ -42,9 +42,9 @@ class DailyTotals:
         batch = LedgerBatch(lock_accounts({key[0] for key, _, _ in lines}))
         for (account, did_id, day, kind), amount, calls in sorted(lines, key=lambda line: (line[0][0], line[0][2], line[0][1], line[0][3])):
             start = timezone.make_aware(datetime.combine(day, time.min))
-            what = "by the account below" if kind == LedgerEntry.Kind.CALL_SALES else "answered"
+            whose = ", charged to the account below" if kind == LedgerEntry.Kind.CALL_SALES else ""
             batch.add(account, amount, kind, did_id=did_id, period_start=start, period_end=start + timedelta(days=1),
                       description=f"{calls} {'call' if calls == 1 else 'calls'} to {numbers[did_id].lstrip('+')} "
-                                  f"on {day.isoformat()} {what} (CDR import #{import_id})")
+                                  f"on {day.isoformat()}{whose} (CDR import #{import_id})")
         batch.flush()
         return len(lines)

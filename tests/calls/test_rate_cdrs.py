@@ -226,3 +226,10 @@ def test_two_imports_of_one_file_at_once_charge_each_call_once(chain, tmp_path):
     assert Call.objects.count() == 200 and CallCharge.objects.count() == 600
     paid = sum(CallCharge.objects.filter(account=customer).values_list("amount", flat=True))
     assert balance(customer) == before - paid
+
+
+def test_asterisk_cdr_columns_are_understood(chain, tmp_path):
+    did = chain[0]
+    path = write_csv(tmp_path / "Master.csv", [["1733.42", at(1), did.digits, "47"]],
+                     header=["uniqueid", "start", "dst", "billsec"])
+    assert rate_cdr_file(path, write=True).charged == 1

@@ -152,6 +152,13 @@ BILLING_GRACE_DAYS = int(os.environ.get("BILLING_GRACE_DAYS", "3"))  # suspended
 LOW_BALANCE_NOTICE_DAYS = int(os.environ.get("LOW_BALANCE_NOTICE_DAYS", "3"))  # warn this long before a renewal
 BILLING_BATCH_SIZE = int(os.environ.get("BILLING_BATCH_SIZE", "200"))  # DIDs per transaction
 
+# Routing lookups for FreeSWITCH (routing/freeswitch.py): the dialplan context answered
+# (other contexts fall back to FreeSWITCH's own files), the Sofia profile for SIP URIs,
+# the gateway for PSTN destinations.
+ROUTING_FREESWITCH_CONTEXT = os.environ.get("ROUTING_FREESWITCH_CONTEXT", "public")
+ROUTING_SIP_PROFILE = os.environ.get("ROUTING_SIP_PROFILE", "external")
+ROUTING_PSTN_GATEWAY = os.environ.get("ROUTING_PSTN_GATEWAY", "pstn")
+
 # Notifications go through Django's email framework: printed to the console
 # unless an SMTP server is configured.
 EMAIL_BACKEND = os.environ.get("EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend")

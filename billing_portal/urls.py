@@ -10,6 +10,8 @@ urlpatterns = [
     path("dids/<int:pk>/release/", AdminReleaseView.as_view(), name="admin_release"),
     path("dids/", include("dids.urls")),
     path("portal/", include("resellers.urls")),
+    # The softswitch's routing lookups (token auth) and the admin's switch tokens.
+    path("routing/", include("routing.urls")),
     # Statements and the admin's money pages of an account (full paths inside).
     path("", include("billing.urls")),
     # Inbound calls: CDR imports, every call (admin), an account's calls (full paths inside).

@@ -1,4 +1,5 @@
-"""Forms of the money pages: Add funds, Adjustment, the statement's date filter."""
+"""Forms of the money pages: Add funds, Adjustment, the statement's date filter, Edit Info's
+SELL COST (prices and call rates), a DID's destination."""
 
 import uuid
 from datetime import date
@@ -8,7 +9,9 @@ from crispy_forms.layout import Layout, Submit
 from django import forms
 from django.urls import reverse
 
-from billing_portal.forms import MAX_PRICE, MoneyAmountField
+from billing.destinations import normalise
+from billing.models import Subscription
+from billing_portal.forms import MAX_PRICE, MoneyAmountField, WholeNumberField
 
 
 class _IdempotentForm(forms.Form):
@@ -113,4 +116,65 @@ class SellCostForm(forms.Form):
     buyer = forms.IntegerField(required=False, widget=forms.HiddenInput)
     sell_setup_fee = MoneyAmountField(label="Setup Fee (USD)")
     sell_price = MoneyAmountField(label="Price (USD)")
+    # The call rates (labels of the seed's Create Product form). Only for a reseller's default
+    # sell cost; a post without any of them leaves the rates as they are.
+    sell_connection_cost = MoneyAmountField(label="Connection Cost (USD)", required=False)
+    sell_grace_time = WholeNumberField(label="Grace Time (Sec.)", min_value=0, max_value=86400, required=False)
+    sell_cost_per_min = MoneyAmountField(label="Cost/Min(USD)", required=False)
+    sell_initial_increment = WholeNumberField(label="Initial Increment", min_value=0, max_value=86400,
+                                              required=False)
+    sell_increment = WholeNumberField(label="Increment", min_value=1, max_value=86400, required=False)
     below_cost = forms.BooleanField(required=False, label="Sell below cost")
+
+    RATE_FIELDS = ("sell_connection_cost", "sell_grace_time", "sell_cost_per_min", "sell_initial_increment",
+                   "sell_increment")
+
+    def __init__(self, *args, with_rates: bool = False, **kwargs):
+        super().__init__(*args, **kwargs)
+        if not with_rates:  # the operator's page and per-buyer prices have no rates to post
+            for name in self.RATE_FIELDS:
+                del self.fields[name]
+
+    @property
+    def has_rates(self) -> bool:
+        return self.RATE_FIELDS[0] in self.fields
+
+    @property
+    def rates_posted(self) -> bool:
+        return self.has_rates and any(name in self.data for name in self.RATE_FIELDS)
+
+    def clean(self):
+        cleaned = super().clean()
+        if self.rates_posted:
+            for name in self.RATE_FIELDS:
+                if cleaned.get(name) is None and name not in self.errors:
+                    self.add_error(name, forms.ValidationError("This field is required.", code="required"))
+        return cleaned
+
+    def rate_values(self) -> dict | None:
+        """The five posted rates (valid form), or None when none was posted."""
+        if not self.rates_posted:
+            return None
+        return {name: self.cleaned_data[name] for name in self.RATE_FIELDS}
+
+
+class DestinationForm(forms.Form):
+    """Where a DID's calls go (billing/destinations.py checks and normalises the destination)."""
+
+    call_type = forms.ChoiceField(label="Call Type", choices=Subscription.CallType.choices)
+    destination = forms.CharField(label="Destination", max_length=255, strip=True)
+
+    def __init__(self, *args, did_number: str | None = None, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.did_number = did_number
+        self.fields["destination"].error_messages["required"] = "Enter the destination."
+
+    def clean(self):
+        cleaned = super().clean()
+        call_type, text = cleaned.get("call_type"), cleaned.get("destination")
+        if call_type and text:
+            try:
+                cleaned["destination"] = normalise(call_type, text, did_number=self.did_number)
+            except forms.ValidationError as error:
+                self.add_error("destination", error)
+        return cleaned

@@ -4,7 +4,7 @@ admin's pages of one account sit beside the account management in accounts/urls.
 
 from django.urls import path
 
-from billing import views, views_admin, views_audit, views_edit_info, views_margins
+from billing import views, views_admin, views_audit, views_destination, views_edit_info, views_margins
 
 app_name = "billing"
 
@@ -17,6 +17,10 @@ urlpatterns = [
     path("dids/<int:did_pk>/edit-info/<int:account_pk>/", views_edit_info.HolderEditInfoAdminView.as_view(),
          name="holder_edit_info"),
     path("portal/dids/<int:did_pk>/edit-info/", views_edit_info.MyEditInfoView.as_view(), name="my_edit_info"),
+    # Destination (where a DID's calls go): one's own, any holder's (admin).
+    path("portal/dids/<int:did_pk>/destination/", views_destination.MyDestinationView.as_view(), name="destination"),
+    path("dids/<int:did_pk>/destination/<int:account_pk>/", views_destination.HolderDestinationAdminView.as_view(),
+         name="holder_destination"),
     # Margins: the admin's summary, one account's DIDs (admin), a reseller's own.
     path("margins/", views_margins.MarginsAdminView.as_view(), name="margins"),
     path("accounts/manage/<int:pk>/margins/", views_margins.AccountMarginsAdminView.as_view(), name="account_margins"),

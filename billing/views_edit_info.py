@@ -6,7 +6,8 @@ Three doors to the same page:
     MonthlyFee, and per-reseller overrides): /dids/<did>/edit-info/
   - the admin, for any holder's sell cost: /dids/<did>/edit-info/<account>/
   - a holder, for its own: /portal/dids/<did>/edit-info/
-The rules (floors, history, locks) live in billing.price_book.
+The rules (floors, history, locks) live in billing.price_book and, for the call
+rates under the prices (a reseller's default sell cost only), billing.rate_book.
 """
 
 from django.contrib import messages
@@ -18,12 +19,12 @@ from django.views.generic import TemplateView
 
 from accounts.models import Account
 from accounts.permissions import AccountRequiredMixin, AdminRequiredMixin
+from billing.call_preview import call_preview
 from billing.chain import did_chain
 from billing.forms import SellCostForm
 from billing.models import DIDHistory
-from billing.price_book import (
-    BelowCost, PriceRefused, buyers_of, clear_override, current_sell_cost, seller_subscription, set_sell_cost,
-)
+from billing.price_book import buyers_of, clear_override, current_sell_cost, seller_subscription
+from billing.rate_book import RatesRefused, as_rates, rate_card, set_sell_cost_and_rates
 from billing_portal.money import fmt
 from dids.models import DID
 
@@ -34,6 +35,7 @@ class _EditInfoView(TemplateView):
     template_name = "billing/edit_info.html"
     seller: Account | None = None  # None = the operator
     seller_sub = None
+    own_page = False  # the holder's own door ("You pay") rather than the admin's
 
     def load(self, did_pk: int, account_pk: int | None) -> None:
         """Set self.did, self.seller and self.seller_sub, or raise Http404."""
@@ -50,11 +52,15 @@ class _EditInfoView(TemplateView):
         self.load(did_pk, account_pk)
         buyer = self._buyer(request.GET.get("buyer"))
         cost = current_sell_cost(self.did, self.seller_sub, buyer.pk if buyer else None)
-        form = SellCostForm(initial={
+        initial = {
             "buyer": buyer.pk if buyer else None,
             "sell_setup_fee": fmt(cost.price.setup_fee),
             "sell_price": fmt(cost.price.price),
-        })
+        }
+        if self._rates_editable(buyer):
+            # Rates not set yet show the buy rates: saving them unchanged keeps "same as my buy cost".
+            initial.update(_rate_initial(self.card.sell))
+        form = SellCostForm(initial=initial, with_rates=self._rates_editable(buyer))
         return self.render_to_response(self.get_context_data(form=form, buyer=buyer, cost=cost))
 
     def post(self, request, did_pk, account_pk=None):
@@ -68,24 +74,23 @@ class _EditInfoView(TemplateView):
             if clear_override(did_id=self.did.pk, seller_id=seller_id, buyer_id=buyer_id, by=request.user):
                 messages.success(request, f"{buyer} pays the default sell cost again from its next renewal.")
             return self._back(buyer)
-        form = SellCostForm(request.POST)
+        form = SellCostForm(request.POST, with_rates=self._rates_editable(buyer))
         if form.is_valid():
+            rates = form.rate_values()
             allow_below = request.user.is_portal_admin and form.cleaned_data["below_cost"]
             try:
-                changed = set_sell_cost(
+                changed = set_sell_cost_and_rates(
                     did_id=self.did.pk, seller_id=seller_id, buyer_id=buyer_id, by=request.user,
                     setup_fee=form.cleaned_data["sell_setup_fee"], price=form.cleaned_data["sell_price"],
-                    allow_below_cost=allow_below,
+                    rates=as_rates(rates) if rates else None, allow_below_cost=allow_below,
                 )
-            except BelowCost as refusal:
-                text = str(refusal)
-                if request.user.is_portal_admin:
-                    text += " Check “Sell below cost” and Save again to keep it."
-                form.add_error(refusal.field, text)
-            except PriceRefused as refusal:
-                form.add_error(refusal.field if refusal.field in form.fields else None, str(refusal))
+            except RatesRefused as refusal:
+                for field, text in refusal.errors.items():
+                    form.add_error(field if field in form.fields else None, text)
+                if refusal.below_cost and request.user.is_portal_admin:
+                    form.add_error(None, "Below the buy cost: check “Sell below cost” and Save again to keep it.")
             else:
-                self._report(changed, buyer)
+                self._report(*changed, buyer)
                 return self._back(buyer)
         cost = current_sell_cost(self.did, self.seller_sub, buyer_id)
         return self.render_to_response(self.get_context_data(form=form, buyer=buyer, cost=cost))
@@ -99,13 +104,34 @@ class _EditInfoView(TemplateView):
         except (ValueError, Account.DoesNotExist):
             raise Http404("No such buyer.")
 
-    def _report(self, changed: bool, buyer) -> None:
-        if not changed:
+    def _report(self, price_changed: bool, rates_changed: bool, buyer) -> None:
+        if not (price_changed or rates_changed):
             messages.info(self.request, "Nothing changed.")
             return
         whom = str(buyer) if buyer else self.all_label
-        messages.success(self.request, f"Sell cost saved for {whom}. Running subscriptions keep their price "
-                                       "until they renew; the new price applies from the next renewal.")
+        if price_changed:
+            messages.success(self.request, f"Sell cost saved for {whom}. Running subscriptions keep their price "
+                                           "until they renew; the new price applies from the next renewal.")
+        if rates_changed:
+            messages.success(self.request, f"Call rates saved for {whom}. They apply to calls rated from now on.")
+
+    def _rates_editable(self, buyer) -> bool:
+        """Call rates are one set per reseller for all its buyers (no per-buyer rates)."""
+        return self.seller is not None and self.seller.is_reseller and buyer is None
+
+    @property
+    def card(self):
+        if not hasattr(self, "_card"):
+            self._card = rate_card(self.did, self.seller_sub)
+        return self._card
+
+    def preview(self):
+        """Call cost preview columns: what this holder pays and, for a reseller, what its buyers pay."""
+        own = self.own_page
+        columns = [("You pay" if own else f"{self.seller.name} pays", self.card.buy)]
+        if self.seller.is_reseller:
+            columns.append(("Your buyers pay" if own else "Its buyers pay", self.card.sell))
+        return call_preview(self.request.GET, columns, keep=("buyer",))
 
     def _back(self, buyer):
         url = self.request.path
@@ -125,10 +151,12 @@ class _EditInfoView(TemplateView):
             buy = dict(buy_cost=sub.price.amount, setup_fee=sub.setup_fee.amount, price=sub.price.amount,
                        billing_type=sub.get_billing_type_display(), billing_days=sub.billing_days)
         buyers = list(buyers_of(self.seller.pk if self.seller else None)) if self.can_edit else []
+        form = kwargs["form"]
         return super().get_context_data(
             did=did, seller=self.seller, buy=buy, buyers=buyers, all_label=self.all_label,
             can_edit=self.can_edit, cancel_url=self.cancel_url(), is_admin=self.request.user.is_portal_admin,
-            history=self.history(), chain=self.chain(), **kwargs,
+            history=self.history(), chain=self.chain(), rates=self.card, rate_rows=_rate_rows(self.card, form),
+            rates_editable=form.has_rates, preview=self.preview(), **kwargs,
         )
 
     def history(self):
@@ -151,6 +179,9 @@ class OperatorEditInfoView(AdminRequiredMixin, _EditInfoView):
     def chain(self):
         return did_chain(self.did)
 
+    def preview(self):
+        return call_preview(self.request.GET, [("First holder pays", self.card.buy)], keep=("buyer",))
+
 
 class HolderEditInfoAdminView(AdminRequiredMixin, _EditInfoView):
     """The admin editing one holder's sell cost (a reseller at any level)."""
@@ -172,6 +203,8 @@ class HolderEditInfoAdminView(AdminRequiredMixin, _EditInfoView):
 class MyEditInfoView(AccountRequiredMixin, _EditInfoView):
     """A holder's own Edit Info: BUY COST read-only, SELL COST its own."""
 
+    own_page = True
+
     def load(self, did_pk, account_pk):
         self.did = get_object_or_404(DID, pk=did_pk)
         self.seller = self.account
@@ -186,3 +219,30 @@ class MyEditInfoView(AccountRequiredMixin, _EditInfoView):
         # Only rows about this account: the rest of the chain is not its business.
         rows = DIDHistory.objects.filter(Q(account=self.account) | Q(for_account=self.account), did=self.did).select_related("for_account", "actor")
         return rows[:HISTORY_ROWS]
+
+
+# The call rate rows under the prices: (form field, label, attribute of Rates, money or seconds).
+RATE_ROWS = (
+    ("sell_connection_cost", "Connection Cost (USD)", "connection_cost", True),
+    ("sell_grace_time", "Grace Time (Sec.)", "grace_time", False),
+    ("sell_cost_per_min", "Cost/Min(USD)", "cost_per_min", True),
+    ("sell_initial_increment", "Initial Increment", "initial_increment", False),
+    ("sell_increment", "Increment", "increment", False),
+)
+
+
+def _show(value, is_money: bool) -> str:
+    return fmt(value) if is_money else str(value)
+
+
+def _rate_initial(rates) -> dict:
+    return {name: _show(getattr(rates, attr), is_money) for name, _, attr, is_money in RATE_ROWS}
+
+
+def _rate_rows(card, form) -> list[dict]:
+    """One row per rate: its label, the BUY COST value, the SELL COST value and (when editable) its field."""
+    return [
+        dict(name=name, label=label, money=is_money, buy=_show(getattr(card.buy, attr), is_money),
+             sell=_show(getattr(card.sell, attr), is_money), field=form[name] if form.has_rates else None)
+        for name, label, attr, is_money in RATE_ROWS
+    ]

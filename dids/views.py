@@ -8,7 +8,9 @@ from django.urls import reverse
 from django.views.generic import FormView, TemplateView
 
 from accounts.permissions import AdminRequiredMixin
+from billing.call_preview import call_preview
 from billing.models import Subscription
+from billing.rating import Rates
 from billing_portal.csv_stream import csv_download, csv_lines
 from billing_portal.listing import paginate, sorted_by
 from dids.export import HEADER, did_rows
@@ -101,7 +103,13 @@ class DIDUpdateView(DIDFormView):
     def dispatch(self, request, *args, **kwargs):
         if request.user.is_authenticated and request.user.is_portal_admin:
             self.did = get_object_or_404(DID, pk=kwargs["pk"])
+            # Before the form binds: an invalid post changes the instance, the preview shows the saved rates.
+            self.saved_rates = Rates.of(self.did)
         return super().dispatch(request, *args, **kwargs)
+
+    def get_context_data(self, **kwargs):
+        preview = call_preview(self.request.GET, [("First holder pays", self.saved_rates)])
+        return super().get_context_data(preview=preview, preview_note="at the saved rates", **kwargs)
 
 
 class DIDDeleteView(AdminRequiredMixin, TemplateView):

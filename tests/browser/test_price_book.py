@@ -62,7 +62,7 @@ def test_admin_prices_the_seed_did_for_r1_and_r1_resells_to_its_customer(page, d
     assert page.get_by_test_id("buy-setup").inner_text() == "5.0000"
     assert page.get_by_test_id("buy-price").inner_text() == "20.0000"
     page.get_by_label("Sell to").select_option(label=f"Reseller One ({r1.account.number}, Reseller)")
-    page.get_by_role("button", name="Show").click()
+    page.get_by_role("button", name="Show", exact=True).click()
     page.locator("#id_sell_setup_fee").fill("1.0000")
     page.locator("#id_sell_price").fill("5.0000")
     page.get_by_role("button", name="Save").click()
@@ -89,7 +89,7 @@ def test_admin_prices_the_seed_did_for_r1_and_r1_resells_to_its_customer(page, d
     assert page.get_by_test_id("buy-setup").inner_text() == "1.0000"
     assert page.get_by_test_id("buy-price").inner_text() == "5.0000"
     page.get_by_label("Sell to").select_option(label=f"Customer C ({c.account.number}, Customer)")
-    page.get_by_role("button", name="Show").click()
+    page.get_by_role("button", name="Show", exact=True).click()
     # Below its own buy cost first: refused next to the field, nothing saved.
     page.locator("#id_sell_price").fill("4.0000")
     page.get_by_role("button", name="Save").click()

@@ -31,3 +31,15 @@ def test_production_refuses_to_start_without_a_secret_key():
     result = _manage("check", DEBUG="0")
     assert result.returncode != 0
     assert "SECRET_KEY must be set" in result.stderr
+
+
+def test_collectstatic_works_with_production_settings(tmp_path):
+    """Regression: Bootstrap's files named source maps that are not shipped, and the
+    production storage (WhiteNoise's manifest) refused to collect them, so the README's
+    deployment steps failed at collectstatic."""
+    result = _manage(
+        "collectstatic", "--noinput", "-v0",
+        DEBUG="0", SECRET_KEY=secrets.token_urlsafe(60), ALLOWED_HOSTS="portal.example.com", STATIC_ROOT=str(tmp_path),
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert (tmp_path / "staticfiles.json").exists() and list(tmp_path.glob("bootstrap/css/bootstrap.min.*.css"))

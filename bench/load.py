@@ -1,0 +1,156 @@
+"""Load: 50 simulated users (Locust, bench/_locustfile.py) for 2 minutes against
+gunicorn + PostgreSQL on this machine: resellers and customers browsing, buying,
+releasing, changing their sell cost and reading statements, admins browsing the
+DID list, accounts and statements. Then the books must still balance:
+`check_ledger` and `billing_audit` clean, and no server error at all."""
+
+import csv
+import http.client
+import io
+import os
+import ssl
+import subprocess
+import sys
+import tempfile
+import time
+from contextlib import redirect_stdout
+from decimal import Decimal
+from pathlib import Path
+
+from django.contrib.auth.hashers import make_password
+from django.core.management import call_command
+
+from accounts.models import Account, User
+from bench.routing import _free_port, _stop
+from billing.funds import add_funds
+from billing.ledger_checks import balance_mismatches
+from billing.purchase import purchase_did
+from billing_portal.money import money
+from dids.models import DID, Provider
+
+TITLE = "Load: 50 users of mixed traffic for 2 minutes (gunicorn + PostgreSQL)"
+USERS = int(os.environ.get("BENCH_LOAD_USERS", "50"))
+SECONDS = int(os.environ.get("BENCH_LOAD_SECONDS", "120"))
+RESELLERS, CUSTOMERS_EACH, ADMINS, POOL, HELD_EACH = 10, 4, 5, 20_000, 60
+PASSWORD = "load-test-pass-2026"
+ROOT = Path(__file__).resolve().parent.parent
+GUNICORN = ["--worker-class", "gthread", "-w", "3", "--threads", "4", "--timeout", "60"]
+NOTES = (
+    f"{USERS} Locust users ({RESELLERS} resellers and {RESELLERS * CUSTOMERS_EACH} customers logging in as themselves, "
+    f"{ADMINS} admins; 9 account users to 1 admin) with 0.5-2 s between actions, for {SECONDS} s, against "
+    f"`gunicorn {' '.join(GUNICORN)}` (production settings, DEBUG=0) and PostgreSQL on the same 2 cores as Locust "
+    f"itself. Data: {POOL:,} DIDs in the operator's pool, each reseller holding {HELD_EACH} for its customers to "
+    "buy. Account users: DIDs, Buy DIDs (pages 1-3), Purchase (page, then POST; a 409 for a DID someone bought "
+    "a moment before is an answer, not an error), Release, Edit Info (page, then a new sell price), Statement, "
+    "Calls. Admins: DID list pages 1-20, number search, accounts, an account's statement, margins. "
+    "*5xx* must be 0; afterwards `check_ledger` (balance == sum of ledger for every account) and `billing_audit` "
+    "must be clean."
+)
+
+
+def _world() -> tuple[list[str], list[str]]:
+    provider, _ = Provider.objects.get_or_create(name="Carrier")
+    DID.objects.bulk_create([
+        DID(number=f"+1800{n:07d}", provider=provider, setup_fee=money(Decimal("0.50")), monthly_fee=money(1),
+            buy_cost=money(Decimal("0.20")))
+        for n in range(POOL)])
+    password = make_password(PASSWORD)
+    accounts, admins = [], []
+    for n in range(ADMINS):
+        User.objects.create(username=f"admin{n}", password=password, is_staff=True, is_superuser=True)
+        admins.append(f"admin{n}")
+    pool = list(DID.objects.order_by("number").values_list("pk", flat=True))
+    for r in range(RESELLERS):
+        reseller = Account.objects.create(name=f"Reseller {r}", kind=Account.Kind.RESELLER)
+        User.objects.create(username=f"reseller{r}", password=password, account=reseller)
+        add_funds(account_id=reseller.pk, amount=Decimal("5000"))
+        accounts.append(f"reseller{r}")
+        for did in pool[r * HELD_EACH:(r + 1) * HELD_EACH]:
+            purchase_did(buyer_id=reseller.pk, did_id=did, purchase_key=f"load-{did}")
+        for c in range(CUSTOMERS_EACH):
+            customer = Account.objects.create(name=f"Customer {r}.{c}", kind=Account.Kind.CUSTOMER, parent=reseller)
+            User.objects.create(username=f"customer{r}_{c}", password=password, account=customer)
+            add_funds(account_id=customer.pk, amount=Decimal("500"))
+            accounts.append(f"customer{r}_{c}")
+    return accounts, admins
+
+
+def _serve(port: int, folder: Path) -> subprocess.Popen:
+    """gunicorn with the production settings, after collectstatic (as the README deploys it)."""
+    log = folder / "gunicorn.log"
+    env = dict(os.environ, DEBUG="0", SECRET_KEY="bench-only-not-a-secret", ALLOWED_HOSTS="127.0.0.1",
+               DJANGO_SETTINGS_MODULE="billing_portal.settings",
+               STATIC_ROOT=str(folder / "static"))
+    subprocess.run([sys.executable, "manage.py", "collectstatic", "--noinput", "-v0"], cwd=ROOT, env=env, check=True)
+    # Production cookies are Secure: served over plain HTTP no browser (nor Locust) would send them
+    # back, so gunicorn serves TLS itself here, with a certificate made for this run.
+    subprocess.run(["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "1", "-subj", "/CN=127.0.0.1",
+                    "-keyout", str(folder / "key.pem"), "-out", str(folder / "cert.pem")],
+                   check=True, capture_output=True)
+    with log.open("w") as errors:
+        server = subprocess.Popen(
+            [str(Path(sys.executable).with_name("gunicorn")), "billing_portal.wsgi", "-b", f"127.0.0.1:{port}",
+             "--certfile", str(folder / "cert.pem"), "--keyfile", str(folder / "key.pem"), *GUNICORN],
+            cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=errors, start_new_session=True)
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        if server.poll() is not None:
+            raise RuntimeError(f"gunicorn exited ({server.returncode}); see {log}")
+        try:
+            probe = http.client.HTTPSConnection("127.0.0.1", port, timeout=2, context=ssl._create_unverified_context())
+            probe.request("GET", "/accounts/login/")
+            if probe.getresponse().status == 200:
+                return server
+        except OSError:
+            time.sleep(0.3)
+    _stop(server)
+    raise RuntimeError(f"gunicorn did not answer within 60 s; see {log}")
+
+
+def _locust(port: int, folder: Path, accounts, admins) -> list[dict]:
+    env = dict(os.environ, LOAD_PASSWORD=PASSWORD, LOAD_USERS=",".join(accounts), LOAD_ADMINS=",".join(admins))
+    prefix = folder / "load"
+    subprocess.run(
+        [str(Path(sys.executable).with_name("locust")), "-f", str(ROOT / "bench" / "_locustfile.py"), "--headless",
+         "--users", str(USERS), "--spawn-rate", "5", "--run-time", f"{SECONDS}s", "--host", f"https://127.0.0.1:{port}",
+         "--csv", str(prefix), "--only-summary", "--loglevel", "WARNING", "--exit-code-on-error", "0"],
+        cwd=ROOT, env=env, check=True, stdout=subprocess.DEVNULL, stderr=(folder / "locust.log").open("w"))
+    with open(f"{prefix}_stats.csv") as file:
+        stats = list(csv.DictReader(file))
+    with open(f"{prefix}_failures.csv") as file:
+        failures = list(csv.DictReader(file))
+    return stats, failures
+
+
+def _clean(command: str) -> str:
+    out = io.StringIO()
+    try:
+        with redirect_stdout(out):
+            call_command(command, stdout=out)
+        return "clean"
+    except SystemExit as exit:
+        return "clean" if not exit.code else f"FOUND PROBLEMS: {out.getvalue()[:200]}"
+
+
+def run() -> list[dict]:
+    accounts, admins = _world()
+    with tempfile.TemporaryDirectory() as temp:
+        folder = Path(temp)
+        port = _free_port()
+        server = _serve(port, folder)
+        try:
+            stats, failures = _locust(port, folder, accounts, admins)
+        finally:
+            _stop(server)
+        server_errors = sum(int(f["Occurrences"]) for f in failures if f["Error"].lstrip("HTTPError(").startswith("5")
+                            or "500" in f["Error"] or "502" in f["Error"] or "503" in f["Error"])
+        log_errors = (folder / "gunicorn.log").read_text().count("Traceback")
+    rows = []
+    for row in stats:
+        rows.append({"request": row["Name"], "requests": row["Request Count"], "failures": row["Failure Count"],
+                     "req/s": f"{float(row['Requests/s']):.1f}", "p50 ms": row["50%"], "p95 ms": row["95%"],
+                     "max ms": f"{float(row['Max Response Time']):.0f}"})
+    ledger = "clean" if not balance_mismatches() else "BALANCES DIFFER FROM THE LEDGER"
+    rows.append({"request": f"after the run: 5xx {server_errors}, tracebacks in the server log {log_errors}, "
+                            f"check_ledger {ledger}, billing_audit {_clean('billing_audit')}"})
+    return rows

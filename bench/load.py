@@ -8,6 +8,7 @@ import csv
 import http.client
 import io
 import os
+import re
 import ssl
 import subprocess
 import sys
@@ -142,8 +143,7 @@ def run() -> list[dict]:
             stats, failures = _locust(port, folder, accounts, admins)
         finally:
             _stop(server)
-        server_errors = sum(int(f["Occurrences"]) for f in failures if f["Error"].lstrip("HTTPError(").startswith("5")
-                            or "500" in f["Error"] or "502" in f["Error"] or "503" in f["Error"])
+        server_errors = sum(int(f["Occurrences"]) for f in failures if re.search(r"\b5\d\d\b", f["Error"]))
         log_errors = (folder / "gunicorn.log").read_text().count("Traceback")
     rows = []
     for row in stats:

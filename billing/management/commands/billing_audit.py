@@ -14,6 +14,7 @@ from django.utils import timezone
 
 from billing.audit import DEFAULT_TOLERANCE, run_audit, when
 from billing.management.clock import parse_now
+from billing_portal.db_timeouts import long_running
 from billing_portal.money import fmt
 
 
@@ -27,6 +28,7 @@ class Command(BaseCommand):
             help="how long after its period ended a subscription may wait for the billing run (default: 24)",
         )
 
+    @long_running
     def handle(self, *args, now=None, tolerance_hours=24.0, **options):
         clock = parse_now(now) or timezone.now()
         if tolerance_hours < 0:

@@ -18,6 +18,7 @@ from django.db import connection
 
 from accounts.models import Account
 from billing.ledger_checks import balance_mismatches, tables
+from billing_portal.db_timeouts import long_running
 from billing_portal.money import fmt
 
 
@@ -65,6 +66,7 @@ def chain_problems(cursor):
 class Command(BaseCommand):
     help = "Check that every account's balance equals the sum of its ledger and that each ledger chain is unbroken."
 
+    @long_running
     def handle(self, *args, **options):
         problems = 0
         with connection.cursor() as cursor:

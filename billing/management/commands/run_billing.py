@@ -9,6 +9,7 @@ from django.utils import timezone
 
 from billing.management.clock import parse_now
 from billing.renewals import run_billing
+from billing_portal.db_timeouts import long_running
 
 
 class Command(BaseCommand):
@@ -18,6 +19,7 @@ class Command(BaseCommand):
         parser.add_argument("--now", help="the clock to bill at, ISO 8601 (default: the current time)")
         parser.add_argument("--batch-size", type=int, help="DIDs per transaction (default: BILLING_BATCH_SIZE)")
 
+    @long_running
     def handle(self, *args, now=None, batch_size=None, **options):
         clock = parse_now(now)
         report = run_billing(now=clock, batch_size=batch_size)

@@ -5,6 +5,7 @@ from pathlib import Path
 
 from django.core.management.base import BaseCommand, CommandError
 
+from billing_portal.db_timeouts import long_running
 from calls.importing.files import store_errors
 from calls.importing.pipeline import rate_cdr_file
 from calls.models import CallImport
@@ -19,6 +20,7 @@ class Command(BaseCommand):
         parser.add_argument("--dry-run", action="store_true", help="Only check and rate; charge nothing.")
         parser.add_argument("--errors", type=Path, help="Also write the rejected rows here (default: next to the file).")
 
+    @long_running
     def handle(self, *args, file: Path, dry_run: bool, errors: Path | None, **options):
         if not file.is_file():
             raise CommandError(f"No such file: {file}")

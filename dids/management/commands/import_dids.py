@@ -11,6 +11,7 @@ from pathlib import Path
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 
+from billing_portal.db_timeouts import long_running
 from dids.importing.csv_file import checksum, earlier_import, import_csv
 from dids.importing.reader import FileError
 from dids.importing.uploads import import_errors_path
@@ -28,6 +29,7 @@ class Command(BaseCommand):
         parser.add_argument("--yes", action="store_true", help="Import without asking.")
         parser.add_argument("--errors", type=Path, help="Write the rejected rows here (default: next to the file).")
 
+    @long_running
     def handle(self, *args, file: Path, provider: str, dry_run: bool, yes: bool, errors: Path | None, **options):
         if not file.is_file():
             raise CommandError(f"No such file: {file}")

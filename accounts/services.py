@@ -10,7 +10,10 @@ from decimal import Decimal
 from django.db import IntegrityError, transaction
 
 from accounts.models import Account, User
+from audit.record import changed, record, snapshot
 from billing_portal.money import money
+
+AUDITED = ("name", "kind", "parent", "email", "credit_limit", "status")
 
 
 class AccountError(Exception):
@@ -71,6 +74,8 @@ def account_create(
             user = User(username=username, email=email, account=account)
             user.set_password(password)
             user.save()
+            record("account.created", account=account, summary=f"{account.get_kind_display()} {account} created",
+                   changes={**changed(None, snapshot(account, AUDITED)), "username": (None, username)})
     except IntegrityError:
         # Someone took the username between the check and the insert.
         if User.objects.filter(username__iexact=username).exists():
@@ -85,9 +90,14 @@ def account_update(*, account_id: int, name: str, email: str, credit_limit) -> A
     credit = _clean_credit_limit(credit_limit)
     with transaction.atomic():
         account = Account.objects.select_for_update(no_key=True).get(pk=account_id)
+        before = snapshot(account, ("name", "email", "credit_limit"))
         account.name, account.email, account.credit_limit = name, email, money(credit)
         account.save(update_fields=["name", "email", "credit_limit"])
         User.objects.filter(account_id=account_id).update(email=email)
+        changes = changed(before, snapshot(account, ("name", "email", "credit_limit")))
+        if changes:
+            record("account.updated", account=account, changes=changes,
+                   summary=f"Account {account} changed: {', '.join(changes).replace('_', ' ')}")
     return account
 
 
@@ -99,6 +109,10 @@ def account_set_status(*, account_id: int, status: str) -> Account:
     with transaction.atomic():
         account = Account.objects.select_for_update(no_key=True).get(pk=account_id)
         if account.status != status:
+            before = account.get_status_display()
             account.status = status
             account.save(update_fields=["status"])
+            record("account.suspended" if status == Account.Status.SUSPENDED else "account.reactivated",
+                   account=account, changes={"status": (before, account.get_status_display())},
+                   summary=f"Account {account} {'suspended' if status == Account.Status.SUSPENDED else 'reactivated'}")
     return account

@@ -19,6 +19,7 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 
 from accounts.models import acting_user
+from audit.record import changed, record
 from billing.chain import top_down
 from billing.models import DIDHistory, Subscription
 from dids.models import DID
@@ -215,4 +216,8 @@ def set_destination(*, did_id: int, account_id: int, call_type: str, destination
             what = f"Destination cleared (was {describe(holder.call_type, holder.destination)})"
         DIDHistory.objects.create(did=did, account_id=account_id, action=DIDHistory.Action.CHANGED,
                                   actor=acting_user(by), description=what[:255])
+        record("destination.set", did=did, account=holder.account, obj=holder, by=by,
+               summary=f"DID {did.digits}: {what[0].lower()}{what[1:]}",
+               changes=changed({"call_type": holder.call_type, "destination": holder.destination},
+                               {"call_type": call_type, "destination": destination}))
     return True

@@ -5,9 +5,10 @@ from decimal import Decimal
 
 from django.db import IntegrityError, transaction
 
+from audit.record import record
 from billing.ledger import lock_accounts, post
 from billing.models import LedgerEntry
-from billing_portal.money import quantize
+from billing_portal.money import fmt, quantize
 
 
 class FundsError(ValueError):
@@ -22,8 +23,15 @@ def _post_locked(account_id, amount, kind, by, description, idempotency_key) -> 
     """One entry on one account, locked for the length of the transaction."""
     with transaction.atomic():
         account = lock_accounts([account_id])[account_id]
-        return post(account=account, amount=amount, kind=kind, by=by, description=description,
-                    idempotency_key=idempotency_key)
+        entry = post(account=account, amount=amount, kind=kind, by=by, description=description,
+                     idempotency_key=idempotency_key)
+        # A repeated key fails above (IntegrityError): a double submit writes no second row either.
+        refill = kind == LedgerEntry.Kind.FUNDS_ADDED
+        record("balance.funds_added" if refill else "balance.adjusted", account=account, obj=entry, by=by,
+               summary=f"{'Funds added' if refill else 'Adjustment'} {fmt(entry.amount)} USD to {account}: "
+                       f"{description}",
+               changes={"balance": (entry.balance_before, entry.balance_after)})
+        return entry
 
 
 def add_funds(*, account_id: int, amount: Decimal, by=None, description: str = "", idempotency_key=None) -> LedgerEntry:

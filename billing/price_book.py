@@ -24,6 +24,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from accounts.models import Account, acting_user
+from audit.record import changed, record
 from billing.models import DIDHistory, PriceOverride, Subscription
 from billing.pricing import Price, default_price, find_override, override_price
 from billing_portal.money import fmt, money, quantize
@@ -164,6 +165,10 @@ def _record(did, seller_sub, buyer, old: Price, setup_fee, price, by, what: str 
         setup_fee=money(setup_fee), price=money(price), actor=acting_user(by),
         description=f"Sell cost {whose} {target}: {change}"[:255],
     )
+    # The account whose price book it is; for the operator's price for one buyer, that buyer.
+    record("price.changed", did=did, account=seller or buyer, by=by,
+           summary=f"DID {did.digits}: sell cost {whose} {target}: {change}",
+           changes=changed({"setup_fee": old.setup_fee, "price": old.price}, {"setup_fee": setup_fee, "price": price}))
 
 
 def _below_cost_message(seller_sub, floor_setup, floor_price) -> str:

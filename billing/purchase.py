@@ -16,6 +16,7 @@ from django.db.models import Sum
 from django.utils import timezone
 
 from accounts.models import Account, acting_user
+from audit.record import record
 from billing.ledger import lock_accounts, post
 from billing.models import DIDHistory, LedgerEntry, Subscription
 from billing.pool import seller_subscriptions
@@ -129,6 +130,7 @@ def _purchase(buyer_id, did_id, purchase_key, by, sell_setup_fee, sell_price, ex
         billing_type=price.billing_type, billing_days=price.billing_days, period_start=now, period_end=period_end,
         sell_setup_fee=money(sell_setup), sell_price=money(sell_period), purchase_key=purchase_key, started_at=now,
     )
+    balance_before = buyer.balance
     _charge(buyer, accounts.get(buyer.parent_id) if seller_sub else None, did, subscription, price, by, purchase_key)
     if seller_sub is None:
         DID.objects.filter(pk=did.pk).update(holder=buyer)
@@ -137,6 +139,12 @@ def _purchase(buyer_id, did_id, purchase_key, by, sell_setup_fee, sell_price, ex
         price=money(price.price), actor=acting_user(by),
         description=f"Bought by {buyer} from {buyer.parent or 'the operator'} for {fmt(charge)}",
     )
+    record("subscription.purchased", did=did, account=buyer, obj=subscription, by=by,
+           summary=f"DID {did.digits} bought by {buyer} from {buyer.parent or 'the operator'} for {fmt(charge)} "
+                   f"(setup {fmt(price.setup_fee)} + price {fmt(price.price)} per {price.billing_days} days)",
+           changes={"holder": (None, f"{buyer.name} ({buyer.number})"), "balance": (balance_before, buyer.balance),
+                    "setup_fee": (None, price.setup_fee), "price": (None, price.price),
+                    "sell_setup_fee": (None, sell_setup), "sell_price": (None, sell_period)})
     return PurchaseResult(subscription, charge, repeated=False)
 
 

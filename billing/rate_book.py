@@ -18,6 +18,7 @@ from dataclasses import dataclass
 from django.db import transaction
 
 from accounts.models import acting_user
+from audit.record import changed, record
 from billing.call_rates import below_own, chain_rates, sell_rates
 from billing.chain import top_down
 from billing.models import DIDHistory, Subscription
@@ -158,3 +159,7 @@ def _record(did, seller_sub, old: Rates, new: Rates, follows: bool, by) -> None:
         did=did, account=seller_sub.account, action=DIDHistory.Action.PRICE_CHANGED, actor=acting_user(by),
         description=f"Call rates of {seller_sub.account} for all its buyers: {change}"[:255],
     )
+    names = ("connection_cost", "grace_time", "cost_per_min", "initial_increment", "increment")
+    record("rates.changed", did=did, account=seller_sub.account, obj=seller_sub, by=by,
+           summary=f"DID {did.digits}: call rates of {seller_sub.account} for all its buyers: {change}",
+           changes=changed({n: getattr(old, n) for n in names}, {n: getattr(new, n) for n in names}))

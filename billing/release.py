@@ -8,6 +8,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from accounts.models import acting_user
+from audit.record import record
 from billing.chain import top_down
 from billing.ledger import lock_accounts, post
 from billing.models import DIDHistory, LedgerEntry, Subscription
@@ -37,6 +38,10 @@ def end_subscriptions(subscriptions, accounts: dict, now, by, why: str) -> None:
             did_id=subscription.did_id, account_id=subscription.account_id, action=DIDHistory.Action.RELEASED,
             actor=acting_user(by), description=f"{subscription.account}: {why}"[:255],
         )
+        holder = accounts[subscription.account_id]
+        record("subscription.released", did=subscription.did, account=holder, obj=subscription, by=by,
+               summary=f"DID {digits} released from {holder}: {why}",
+               changes={"status": ("Active", "Ended"), "holder": (f"{holder.name} ({holder.number})", None)})
 
 
 def _active_chain(did_id: int) -> list[Subscription]:

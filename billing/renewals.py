@@ -30,6 +30,7 @@ from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
 
+from audit.record import entry as audit_entry, record_many as write_audit
 from billing.chain import top_down
 from billing.ledger import lock_accounts
 from billing.ledger_batch import LedgerBatch
@@ -121,6 +122,9 @@ class _Batch:
         self.changed: dict[int, Subscription] = {}
         self.ended: set[int] = set()
         self.notices = Notices(now)
+        # Suspensions and reinstatements, written in one INSERT with the batch (releases write
+        # their own in end_subscriptions). A plain renewal has none: its ledger entry is the record.
+        self.audit: list = []
 
     def settle(self) -> None:
         for chain in self.chains:
@@ -134,6 +138,7 @@ class _Batch:
         update_rows(Subscription, ["period_start", "period_end", "price"], self.changed.values())
         update_rows(Subscription, ["suspended_at", "grace_until", "last_attempt_at"],
                     [s for pk, s in self.changed.items() if pk not in self.ended])
+        write_audit(self.audit)
         self.report.notices += self.notices.send_on_commit()
 
     def is_due(self, sub: Subscription) -> bool:
@@ -186,6 +191,10 @@ class _Batch:
             )
         if sub.grace_until is not None:
             self.report.reinstated += 1
+            self.audit.append(audit_entry(
+                "subscription.reinstated", did=did, account=self.accounts[sub.account_id], obj=sub,
+                summary=f"DID {did.digits} of {self.accounts[sub.account_id]} reinstated: renewal of {fmt(price)} paid",
+                changes={"suspended": ("yes", "no"), "grace_until": (sub.grace_until, None)}))
             self.notices.add(sub, Notification.Kind.REINSTATED, start,
                              f"DID {did.digits} renewed: your number is active again",
                              f"The renewal of DID {did.digits} ({fmt(price)} USD) is paid; the suspension has ended.")
@@ -201,6 +210,11 @@ class _Batch:
         if sub.grace_until is None:
             sub.suspended_at, sub.grace_until = self.now, sub.period_end + self.grace
             self.report.suspended += 1
+            self.audit.append(audit_entry(
+                "subscription.suspended", did=did, account=self.accounts[sub.account_id], obj=sub,
+                summary=f"DID {did.digits} of {self.accounts[sub.account_id]} suspended: renewal of {fmt(price)} "
+                        f"unpaid ({fmt(available)} available)",
+                changes={"suspended": ("no", "yes"), "grace_until": (None, sub.grace_until)}))
             self.notices.add(
                 sub, Notification.Kind.SUSPENDED, sub.period_end,
                 f"DID {did.digits} suspended: renewal failed",
@@ -220,6 +234,8 @@ class _Batch:
         lost = [sub] + chain[chain.index(sub) + 1:]
         lost = [s for s in lost if s.pk not in self.ended]
         self.ledger.flush()  # end_subscriptions posts through billing.ledger.post
+        write_audit(self.audit)  # a suspension before the release it led to, in the trail's order too
+        self.audit = []
         end_subscriptions(list(reversed(lost)), self.accounts, self.now, None, why)
         self.ledger.resync({s.account_id for s in lost})
         for s in lost:

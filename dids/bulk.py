@@ -8,8 +8,8 @@ number of DIDs (a million included); no model object is loaded:
    first, in the order every other writer uses) and pin their ids in a temporary
    table, so every later statement works on exactly the locked set: a DID that starts
    matching the search a moment later (just created, its holder renamed) is not touched;
-2. ``INSERT … SELECT`` one DIDHistory row per DID that will change, its old values
-   read in SQL;
+2. ``INSERT … SELECT`` one DIDHistory row and one audit row per DID that will change,
+   its old values read in SQL;
 3. one ``UPDATE … WHERE id IN (the pinned ids) AND <the value differs>``.
 
 DIDs already at the new value are neither updated nor recorded; they are counted as
@@ -24,14 +24,15 @@ from decimal import Decimal
 from django.conf import settings
 from django.db import connection, transaction
 from django.db.models import (
-    Case, CharField, Count, DateTimeField, DecimalField, Exists, F, Func, IntegerField, OuterRef, Q, QuerySet, Value,
-    When,
+    Case, CharField, Count, DateTimeField, DecimalField, Exists, F, Func, IntegerField, JSONField, OuterRef, Q, QuerySet,
+    Value, When,
 )
 from django.db.models.expressions import RawSQL
-from django.db.models.functions import Cast, Concat, Left, Substr
+from django.db.models.functions import Cast, Concat, JSONArray, JSONObject, Left, Substr
 from django.utils import timezone
 
 from accounts.models import acting_user
+from audit.record import StripNulls, insert_for_dids
 from billing.models import DIDHistory, LedgerEntry, PriceOverride, Subscription
 from billing_portal.forms import MAX_PRICE
 from billing_portal.money import fmt, quantize
@@ -82,7 +83,8 @@ def bulk_set_status(*, dids: QuerySet, status: str, by=None) -> BulkResult:
                default=F("status"), output_field=CharField())
     with _pinned(dids) as (total, pinned):
         todo = pinned.exclude(status=status)
-        _record(todo, by=by, description=Concat(Value("Bulk change: status "), old, Value(f" → {label}")))
+        _record(todo, by=by, description=Concat(Value("Bulk change: status "), old, Value(f" → {label}")),
+                audit=("did.bulk_status", JSONObject(status=_pair(old, Value(label)))))
         changed = todo.update(status=status, updated_at=timezone.now())
     return BulkResult(total, changed, {f"already {label}": total - changed})
 
@@ -92,9 +94,10 @@ def bulk_set_provider(*, dids: QuerySet, provider: Provider, by=None) -> BulkRes
         raise BulkError("Choose an active provider.", field="provider")
     with _pinned(dids) as (total, pinned):
         todo = pinned.exclude(provider=provider)
-        _record(todo, by=by, description=Concat(
-            Value("Bulk change: provider "), F("provider__name"), Value(f" → {provider.name}"),
-            output_field=CharField()))
+        description = Concat(Value("Bulk change: provider "), F("provider__name"), Value(f" → {provider.name}"),
+                             output_field=CharField())
+        _record(todo, by=by, description=description,
+                audit=("did.bulk_provider", JSONObject(provider=_pair(F("provider__name"), Value(provider.name)))))
         changed = todo.update(provider=provider, updated_at=timezone.now())
     return BulkResult(total, changed, {f"already with {provider.name}": total - changed})
 
@@ -115,13 +118,15 @@ def bulk_set_prices(*, dids: QuerySet, changes: Mapping[str, Decimal | int | Non
         if name in differs:
             price_differs |= differs[name]
 
-    pieces = []
+    pieces, audited = [], {}
     for name, value in new.items():
         label = MONEY_FIELDS.get(name) or WHOLE_FIELDS[name][0]
         old = _MoneyText(F(name)) if name in MONEY_FIELDS else Cast(F(name), CharField())
         shown = fmt(value) if name in MONEY_FIELDS else str(value)
         pieces.append(Case(When(differs[name], then=Concat(Value(f", {label} "), old, Value(f" → {shown}"))),
                            default=Value(""), output_field=CharField()))
+        audited[name] = Case(When(differs[name], then=_pair(old, Value(shown))), default=Value(None),
+                             output_field=JSONField())
     listed = pieces[0] if len(pieces) == 1 else Concat(*pieces, output_field=CharField())
     description = Concat(Value("Bulk change: "), Substr(listed, 3), output_field=CharField())
 
@@ -149,7 +154,8 @@ def bulk_set_prices(*, dids: QuerySet, changes: Mapping[str, Decimal | int | Non
             updates[f"{name}_currency"] = currency
     with _pinned(dids) as (total, pinned):
         todo = pinned.filter(any_differs)
-        _record(todo, by=by, description=description, action=action, extra=price_columns)
+        _record(todo, by=by, description=description, action=action, extra=price_columns,
+                audit=("did.bulk_prices", StripNulls(JSONObject(**audited), output_field=JSONField())))
         changed = todo.update(**updates, updated_at=timezone.now())
     return BulkResult(total, changed, {"already at these values": total - changed})
 
@@ -165,7 +171,16 @@ def bulk_delete_unsold(*, dids: QuerySet, by=None) -> BulkResult:
             held=Count("pk", filter=Q(holder__isnull=False)),
             sold=Count("pk", filter=Q(holder__isnull=True) & Q(sold_before)),
         )
-        ids_sql, params = pinned.filter(holder__isnull=True).exclude(sold_before).values("pk").query.sql_with_params()
+        deletable = pinned.filter(holder__isnull=True).exclude(sold_before)
+        status = Case(*[When(status=value, then=Value(text)) for value, text in DID.Status.choices],
+                      default=F("status"), output_field=CharField())
+        gone = Value(None, CharField())
+        insert_for_dids(deletable, action="did.bulk_deleted", by=by, summary=Concat(
+            Value("DID "), Substr(F("number"), 2), Value(" deleted (bulk delete of unsold DIDs)"),
+            output_field=CharField()), changes=JSONObject(
+            number=_pair(F("number"), gone), status=_pair(status, gone), provider=_pair(F("provider__name"), gone),
+            setup_fee=_pair(_MoneyText(F("setup_fee")), gone), monthly_fee=_pair(_MoneyText(F("monthly_fee")), gone)))
+        ids_sql, params = deletable.values("pk").query.sql_with_params()
         quote = connection.ops.quote_name
         with connection.cursor() as cursor:
             # The cascading rows first (Django's CASCADE is emulated, not in the database), then the DIDs.
@@ -222,8 +237,14 @@ def _pinned(dids: QuerySet):
         cursor.execute(f"DROP TABLE {table}")
 
 
-def _record(rows: QuerySet, *, by, description, action=None, extra: dict | None = None) -> None:
-    """INSERT … SELECT one DIDHistory row per DID of ``rows``."""
+def _pair(before, after) -> JSONArray:
+    """[before, after] as text, for an audit row's changes."""
+    return JSONArray(Cast(before, CharField()), Cast(after, CharField()))
+
+
+def _record(rows: QuerySet, *, by, description, action=None, extra: dict | None = None, audit=None) -> None:
+    """INSERT … SELECT one DIDHistory row per DID of ``rows``, and one audit row:
+    ``audit`` is (its action, its changes as a JSON expression)."""
     actor = acting_user(by)
     columns = {
         "did_id": F("pk"),
@@ -239,6 +260,9 @@ def _record(rows: QuerySet, *, by, description, action=None, extra: dict | None 
     names = ", ".join(quote(name) for name in columns)
     with connection.cursor() as cursor:
         cursor.execute(f"INSERT INTO {quote(DIDHistory._meta.db_table)} ({names}) {sql}", params)
+    if audit is not None:
+        audit_action, changes = audit
+        insert_for_dids(rows, action=audit_action, summary=description, changes=changes, by=by)
 
 
 class _MoneyText(Func):

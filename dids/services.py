@@ -4,6 +4,7 @@ from django.db import IntegrityError, transaction
 from django.db.models import ProtectedError
 
 from accounts.models import acting_user
+from audit.record import changed, record, snapshot
 from billing.models import DIDHistory
 from billing_portal.money import fmt
 from dids.models import DID, Provider
@@ -27,11 +28,27 @@ def did_save(*, did: DID, by=None) -> DID:
             did.save()
             if before is not None:
                 _record_price_change(before, did, by)
+            _audit_did(before, did, by)
     except IntegrityError as exc:
         if DID.objects.filter(number=did.number).exclude(pk=did.pk).exists():
             raise CatalogueError(f"DID {did.number} already exists.", field="number") from exc
         raise
     return did
+
+
+# What the audit trail compares on a DID (the Create Product form's fields).
+AUDITED_FIELDS = ("number", "category", "provider", "country", "city", "province", "status", "buy_cost",
+                  "setup_fee", "monthly_fee", "billing_type", "billing_days", "connection_cost", "cost_per_min",
+                  "grace_time", "initial_increment", "increment", "call_timeout", "concurrent_calls")
+
+
+def _audit_did(before: DID | None, after: DID, by) -> None:
+    changes = changed(snapshot(before, AUDITED_FIELDS) if before else None, snapshot(after, AUDITED_FIELDS))
+    if before is None:
+        record("did.created", did=after, by=by, changes=changes, summary=f"DID {after.digits} created")
+    elif changes:
+        labels = ", ".join(str(DID._meta.get_field(name).verbose_name) for name in changes)
+        record("did.updated", did=after, by=by, changes=changes, summary=f"DID {after.digits} changed: {labels}")
 
 
 def _record_price_change(before: DID, after: DID, by) -> None:
@@ -48,8 +65,8 @@ def _record_price_change(before: DID, after: DID, by) -> None:
     )
 
 
-def did_delete(*, did_id: int) -> str:
-    """Delete a DID nobody holds. Returns the deleted number."""
+def did_delete(*, did_id: int, by=None) -> str:
+    """Delete a DID nobody holds. Returns the deleted number. Its audit rows stay."""
     with transaction.atomic():
         did = DID.objects.select_for_update().get(pk=did_id)
         if did.holder_id is not None:
@@ -57,8 +74,11 @@ def did_delete(*, did_id: int) -> str:
                 f"DID {did.number} is held by an account and cannot be deleted. Release it first."
             )
         number = did.number
+        gone = changed(snapshot(did, AUDITED_FIELDS), None)
         try:
             with transaction.atomic():
+                # First: delete() forgets the id. A refused delete rolls the row back with it.
+                record("did.deleted", did=did, by=by, changes=gone, summary=f"DID {did.digits} deleted")
                 did.delete()
         except ProtectedError as exc:
             raise CatalogueError(
@@ -69,9 +89,16 @@ def did_delete(*, did_id: int) -> str:
 
 
 def provider_save(*, provider: Provider) -> Provider:
+    fields = ("name", "is_active")
     try:
         with transaction.atomic():
+            before = Provider.objects.filter(pk=provider.pk).first() if provider.pk else None
             provider.save()
+            changes = changed({f: getattr(before, f) for f in fields} if before else None,
+                              {f: getattr(provider, f) for f in fields})
+            if before is None or changes:
+                record("provider.created" if before is None else "provider.updated", changes=changes, obj=provider,
+                       summary=f"Provider {provider} {'created' if before is None else 'changed'}")
     except IntegrityError as exc:
         raise CatalogueError("A provider with this name already exists.", field="name") from exc
     return provider

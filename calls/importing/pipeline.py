@@ -19,7 +19,9 @@ from django.db import connection, transaction
 from django.utils import timezone
 
 from accounts.models import acting_user
+from audit.record import record as audit
 from billing.rating import Rates, call_cost
+from billing_portal.money import fmt
 from calls.importing.cells import call_row
 from calls.importing.columns import map_cdr_header
 from calls.importing.holders import Holdings, load_holdings
@@ -169,3 +171,11 @@ def _write(path, lines, columns, report, errors, *, source, filename, by) -> Non
         record.invalid, record.total = report.invalid, report.total
         record.save()
         report.import_record = record
+        # One audit row per CDR import, with its totals: its calls and statement lines are the detail.
+        audit("calls.charged", obj=record, by=by,
+              summary=f"{record} ({record.get_source_display()}, {record.filename}): {report.charged:,} calls charged, "
+                      f"first holders pay {fmt(report.total)} USD; {report.already_charged:,} already charged, "
+                      f"{report.invalid:,} rejected",
+              changes={"calls": (None, report.charged), "total": (None, report.total),
+                       "ledger_lines": (None, report.ledger_lines), "already_charged": (None, report.already_charged),
+                       "rejected": (None, report.invalid)})

@@ -4,6 +4,7 @@ from django.db import connection, models, transaction
 from django.utils import timezone
 
 from accounts.models import acting_user
+from audit.record import record as audit
 from billing.models import Subscription
 from dids.models import DID, DIDImport
 
@@ -51,4 +52,7 @@ def undo_import(import_id: int, *, by=None) -> int:
         imported.undone_at = timezone.now()
         imported.undone_by = acting_user(by)
         imported.save(update_fields=["undone_at", "undone_by"])
+        # One audit row per undo, with the count (the import still lists what it had created).
+        audit("dids.import_undone", obj=imported, by=by, changes={"created": (imported.created, 0)},
+              summary=f"{imported} undone: {deleted:,} DIDs deleted")
     return deleted

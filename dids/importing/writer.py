@@ -27,6 +27,8 @@ from django.conf import settings
 from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
 
+from audit import context as audit_context
+from audit.record import record as audit
 from dids.importing.cells import FIELDS
 from dids.models import DID, DIDImport
 
@@ -91,6 +93,12 @@ def _complete(imported: DIDImport, created: int, *, rows_read: int, invalid: int
     imported.rows_read, imported.invalid, imported.created = rows_read, invalid, created
     imported.duplicates = duplicates + checked_new - created
     imported.save()
+    # One audit row per import, with its counts: the import lists its own DIDs (Show its DIDs).
+    audit("dids.imported", obj=imported, by=imported.created_by,
+          summary=f"{imported} ({imported.get_source_display()}{', ' + imported.filename if imported.filename else ''}): "
+                  f"{created:,} DIDs created, {imported.duplicates:,} duplicates, {invalid:,} invalid",
+          changes={"created": (None, created), "duplicates": (None, imported.duplicates), "invalid": (None, invalid),
+                   "rows_read": (None, rows_read)})
     return imported
 
 
@@ -151,7 +159,8 @@ class BackgroundWriter:
         self.result: DIDImport | None = None
         self.counts: dict = {}
         self._block = self._new_block()
-        self.thread = threading.Thread(target=self._run, name="did-import-writer", daemon=True)
+        # The thread writes the import's audit row: it carries the caller's audit context (who, from where).
+        self.thread = threading.Thread(target=audit_context.bound(self._run), name="did-import-writer", daemon=True)
         self.thread.start()
 
     @staticmethod

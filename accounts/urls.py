@@ -1,7 +1,7 @@
 from django.contrib.auth.views import LogoutView
 from django.urls import include, path
 
-from accounts import views_admin
+from accounts import views_admin, views_security
 from accounts.views import PortalLoginView
 
 # The admin's account management, namespace "manage". The money pages of one account
@@ -15,6 +15,8 @@ manage_patterns = [
 
 urlpatterns = [
     path("login/", PortalLoginView.as_view(), name="login"),
-    path("logout/", LogoutView.as_view(), name="logout"),
+    path("logout/", LogoutView.as_view(), name="logout"),  # POST only (Django 5)
+    path("security/", views_security.LoginSecurityView.as_view(), name="login_security"),
+    path("security/unlock/", views_security.UnlockView.as_view(), name="login_unlock"),
     path("manage/", include((manage_patterns, "manage"))),
 ]

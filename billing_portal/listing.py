@@ -189,6 +189,22 @@ def _encode(sort: str, values: list, position: int | None, estimated: bool) -> s
     return base64.urlsafe_b64encode(raw).decode().rstrip("=")
 
 
+def _comparable(value) -> bool:
+    """A key value the database can compare a column with. A tampered cursor (or a typed
+    "Go to") may carry anything ``to_python`` lets through that the database would refuse
+    with an error: NUL in text (PostgreSQL), a number past any column's range, a time that
+    overflows when converted to UTC (SQLite)."""
+    if isinstance(value, str):
+        return "\x00" not in value
+    if isinstance(value, Decimal):
+        return value.is_finite() and abs(value.adjusted()) < 100
+    if isinstance(value, int) and not isinstance(value, bool):
+        return -(2**63) <= value < 2**63
+    if isinstance(value, (datetime, date)):
+        return 1 < value.year < 9999
+    return True
+
+
 def _decode(token: str, sort: str, output_fields: list) -> tuple[list, int | None, bool] | None:
     """(key values, position, estimated) of a cursor made for this sort, or None.
     A cursor only chooses where the page starts within rows the user may see anyway;
@@ -198,6 +214,8 @@ def _decode(token: str, sort: str, output_fields: list) -> tuple[list, int | Non
         if payload["s"] != sort or len(payload["k"]) != len(output_fields):
             return None
         values = [f.to_python(v) for f, v in zip(output_fields, payload["k"])]
+        if not all(_comparable(v) for v in values):
+            return None
         position = payload.get("n")
         position = int(position) if position is not None else None
         if position is not None and position < 1:
@@ -321,6 +339,7 @@ def _keyset_page(request, queryset, *, sorts, default_sort, per_page, unique, ju
     if params.get("from") and primary in jump:
         try:
             jump_to = output_fields[0].to_python(jump[primary](params["from"])) or None
+            jump_to = jump_to if _comparable(jump_to) else None
         except Exception:  # noqa: BLE001 - a typed value that cannot be a key is simply ignored
             jump_to = None
 

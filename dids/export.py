@@ -34,6 +34,10 @@ COLUMNS = [
 ]
 HEADER = [header for header, _ in COLUMNS]
 MONEY = {"buy_cost", "connection_cost", "cost_per_min", "setup_fee", "monthly_fee"}
+# Typed text. Spreadsheets run a cell that starts with one of FORMULA_START as a formula (CSV
+# injection): such text is written after an apostrophe, which the import takes off again.
+TEXT = {"provider__name", "city", "province"}
+FORMULA_START = {"=", "+", "-", "@", "\t", "\r"}
 LABELS = {
     "status": dict(DID.Status.choices),
     "billing_type": dict(DID.BillingType.choices),
@@ -55,4 +59,6 @@ def _show(field: str, value):
         return fmt(value)
     if field in LABELS:
         return LABELS[field].get(value, value)
+    if field in TEXT and value[:1] in FORMULA_START:
+        return f"'{value}"
     return str(value)

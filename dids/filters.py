@@ -43,7 +43,8 @@ class DIDSearchForm(forms.Form):
     status = forms.ChoiceField(label="Status", choices=[("", "Any")] + DID.Status.choices, required=False)
     holder = forms.CharField(label="Holder", required=False, max_length=120, help_text="Account name or number; 'none' for unsold.")
     # From an import's page: "Show its DIDs" (not in the panel).
-    import_batch = forms.IntegerField(required=False, min_value=1, widget=forms.HiddenInput)
+    # max_value: a larger id is no import, and SQLite cannot even compare it (OverflowError).
+    import_batch = forms.IntegerField(required=False, min_value=1, max_value=2**63 - 1, widget=forms.HiddenInput)
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)

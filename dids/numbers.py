@@ -101,8 +101,9 @@ def _length_verdict(code: int, length: int):
 
 
 def search_digits(text: str) -> str:
-    """What a user typed in a number search box, reduced to digits (no +, spaces, dashes)."""
-    return _SEPARATORS.sub("", text or "").lstrip("+")
+    """What a user typed in a number search box, reduced to digits (no +, spaces, dashes).
+    Other characters stay (so that text matches nothing), except NUL, which PostgreSQL refuses."""
+    return _SEPARATORS.sub("", text or "").replace("\x00", "").lstrip("+")
 
 
 def regions_for_number(e164: str) -> list[str]:

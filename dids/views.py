@@ -140,7 +140,7 @@ class ProviderListView(AdminRequiredMixin, TemplateView):
 
     def get_context_data(self, **kwargs):
         queryset = Provider.objects.annotate(did_count=Count("dids"))
-        q = self.request.GET.get("q", "").strip()
+        q = self.request.GET.get("q", "").replace("\x00", "").strip()  # PostgreSQL refuses NUL in text
         if q:
             queryset = queryset.filter(Q(name__icontains=q) | Q(number__startswith=q))
         status = self.request.GET.get("status", "")

@@ -65,8 +65,10 @@ def start_cell(text: str, now: datetime, zone) -> datetime:
 
 def billsec_cell(text: str) -> int:
     value = text.strip()
-    if not value.isdigit():
+    if not value.isdecimal():  # not isdigit(): "²" is a digit that int() refuses
         raise RowError(f"Answered Seconds: “{value[:20]}” is not a whole number of seconds (0 or more).")
+    if len(value) > 20:  # int() refuses 4,301 digits and more
+        raise RowError(f"Answered Seconds: {value[:20]}… is longer than a day.")
     seconds = int(value)
     if seconds > MAX_BILLSEC:
         raise RowError(f"Answered Seconds: {seconds} is longer than a day.")

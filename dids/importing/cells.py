@@ -12,6 +12,7 @@ from decimal import Decimal, InvalidOperation
 from django.core.exceptions import ValidationError
 from django_countries import countries
 
+from dids.export import FORMULA_START
 from dids.forms import DIDForm, MONEY_FIELDS
 from dids.importing.columns import LABEL, ColumnMap
 from dids.models import DID, Provider
@@ -68,6 +69,7 @@ class Providers:
             self.by_key[provider.number] = provider
 
     def find(self, text: str) -> Provider:
+        text = unquoted(text)
         if not text:
             if self.default is None:
                 raise RowError("Provider: empty, and no provider was chosen for rows without one.")
@@ -105,8 +107,10 @@ def money_cell(name: str, text: str) -> Decimal:
 def whole_cell(name: str, text: str) -> int:
     if not _WHOLE.match(text):
         raise RowError(f"{LABEL[name]}: “{text}” is not a whole number.")
-    value = int(text)
     low, high = BOUNDS[name]
+    if len(text) > 20:  # int() refuses 4,301 digits and more (a ValueError, not a RowError)
+        raise RowError(f"{LABEL[name]}: {text[:20]}… is outside {low}–{high}.")
+    value = int(text)
     if not low <= value <= high:
         raise RowError(f"{LABEL[name]}: {value} is outside {low}–{high}.")
     return value
@@ -129,9 +133,17 @@ def country_cell(text: str) -> str:
     return code
 
 
+def unquoted(text: str) -> str:
+    """Text as typed: without the apostrophe Export CSV puts before a would-be formula (dids/export.py)."""
+    return text[1:] if text[:1] == "'" and text[1:2] in FORMULA_START else text
+
+
 def text_cell(name: str, text: str) -> str:
+    text = unquoted(text)
     if len(text) > TEXT_FIELDS[name]:
         raise RowError(f"{LABEL[name]}: longer than {TEXT_FIELDS[name]} characters.")
+    if "\x00" in text:  # the form refuses it too; PostgreSQL's COPY would fail the whole import
+        raise RowError(f"{LABEL[name]}: contains a NUL character.")
     return text
 
 

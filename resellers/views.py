@@ -78,7 +78,8 @@ class BuyDIDsView(AccountRequiredMixin, TemplateView):
 
     def get_context_data(self, **kwargs):
         pool = _number_filter(self.request, pool_for(self.account))
-        country = self.request.GET.get("country", "").strip().upper()[:2]
+        # Without NUL: PostgreSQL refuses it in a query (a 500).
+        country = self.request.GET.get("country", "").replace("\x00", "").strip().upper()[:2]
         if country:
             pool = pool.filter(country=country)
         page = paginate(
@@ -142,8 +143,9 @@ class PurchaseView(AccountRequiredMixin, TemplateView):
                 purchase_key=ticket.key,
                 expected=(ticket.setup_fee, ticket.price),
                 by=request.user,
-                sell_setup_fee=form.cleaned_data.get("sell_setup_fee"),
-                sell_price=form.cleaned_data.get("sell_price"),
+                # A customer sells to nobody: its sell cost is a copy of what it pays, whatever is posted.
+                sell_setup_fee=form.cleaned_data.get("sell_setup_fee") if self.account.is_reseller else None,
+                sell_price=form.cleaned_data.get("sell_price") if self.account.is_reseller else None,
             )
         except PurchaseRefused as refusal:
             form.add_error(None, str(refusal))

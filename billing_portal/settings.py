@@ -7,6 +7,7 @@ ALLOWED_HOSTS  comma-separated; default localhost names in development
 """
 
 import os
+from datetime import timedelta
 from pathlib import Path
 
 import dj_database_url
@@ -49,9 +50,11 @@ INSTALLED_APPS = [
     "billing_portal",
     "crispy_forms",
     "crispy_bootstrap5",
+    "axes",
     "django_countries",
     "djmoney",
     "accounts",
+    "audit",  # the audit trail: imports only accounts and Django, so every app below may write to it
     "dids",
     "billing",
     "calls",
@@ -60,15 +63,24 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    # First: /healthz for the load balancer, before the host check, the HTTPS redirect and sessions.
+    "billing_portal.health.HealthCheckMiddleware",
     "django.middleware.security.SecurityMiddleware",
+    # CSP and Permissions-Policy on every response, static files included (CSP_POLICY below).
+    "billing_portal.security_headers.SecurityHeadersMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
-    "accounts.middleware.SuspendedAccountLogoutMiddleware",
+    "audit.middleware.AuditContextMiddleware",  # who and from where, for audit rows (after auth)
     "django.contrib.messages.middleware.MessageMiddleware",
+    "accounts.middleware.SuspendedAccountLogoutMiddleware",  # after messages: it says why
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    # lock_timeout / statement_timeout in a view: 503 "busy, nothing changed" instead of a 500.
+    "billing_portal.db_timeouts.DatabaseBusyMiddleware",
+    # Keep last: turns a locked-out login into the lockout response.
+    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "billing_portal.urls"
@@ -93,8 +105,23 @@ DATABASES = {
     "default": dj_database_url.config(
         default=f"sqlite:///{BASE_DIR / 'db.sqlite3'}",
         conn_max_age=int(os.environ.get("CONN_MAX_AGE", "60")),
+        conn_health_checks=True,  # a reused connection the database dropped is replaced, not a 500
     )
 }
+# PostgreSQL gives up on a lock wait after DB_LOCK_TIMEOUT_MS and on a statement after
+# DB_STATEMENT_TIMEOUT_MS (0 = never): the request answers 503 "busy, nothing changed"
+# (billing_portal/db_timeouts.py). Long-running commands (@long_running) have no statement
+# timeout and wait for locks up to DB_COMMAND_LOCK_TIMEOUT_MS.
+DB_LOCK_TIMEOUT_MS = int(os.environ.get("DB_LOCK_TIMEOUT_MS", "5000"))
+DB_STATEMENT_TIMEOUT_MS = int(os.environ.get("DB_STATEMENT_TIMEOUT_MS", "30000"))
+DB_COMMAND_LOCK_TIMEOUT_MS = int(os.environ.get("DB_COMMAND_LOCK_TIMEOUT_MS", "60000"))
+if DATABASES["default"]["ENGINE"] in ("django.db.backends.postgresql", "django.contrib.gis.db.backends.postgis"):
+    _db_options = DATABASES["default"].setdefault("OPTIONS", {})
+    _db_options["options"] = " ".join(filter(None, [
+        _db_options.get("options", ""),
+        f"-c lock_timeout={DB_LOCK_TIMEOUT_MS} -c statement_timeout={DB_STATEMENT_TIMEOUT_MS}",
+    ]))
+    _db_options.setdefault("connect_timeout", int(os.environ.get("DB_CONNECT_TIMEOUT_S", "5")))
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 AUTH_USER_MODEL = "accounts.User"
@@ -104,7 +131,7 @@ LOGOUT_REDIRECT_URL = "login"
 
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
-    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
+    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator", "OPTIONS": {"min_length": 12}},
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
@@ -178,11 +205,38 @@ if not DEBUG:
     SESSION_COOKIE_SECURE = True
     CSRF_COOKIE_SECURE = True
 SESSION_COOKIE_HTTPONLY = True
+# No script reads the CSRF cookie: every form sends the token in its hidden field.
+CSRF_COOKIE_HTTPONLY = True
+# Lax, not Strict: cross-site POSTs carry no cookie either way, and Lax keeps a link from an
+# email or a bookmark opening the page logged in.
 SESSION_COOKIE_SAMESITE = "Lax"
 CSRF_COOKIE_SAMESITE = "Lax"
+# A working day from login (not renewed by activity), and gone when the browser closes.
+SESSION_COOKIE_AGE = int(os.environ.get("SESSION_COOKIE_AGE", str(8 * 3600)))
+SESSION_EXPIRE_AT_BROWSER_CLOSE = True
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
+SECURE_CROSS_ORIGIN_OPENER_POLICY = "same-origin"  # Django's default, said out loud
 X_FRAME_OPTIONS = "DENY"
+# Content-Security-Policy (billing_portal/security_headers.py): everything from this site,
+# nothing inline (no <script> blocks, style= attributes or on...= handlers in templates).
+# CSP_POLICY replaces the whole policy (e.g. to allow an analytics host in script-src and
+# connect-src); empty = no CSP header. CSP_REPORT_ONLY=1 sends it as
+# Content-Security-Policy-Report-Only: violations are reported, nothing is blocked.
+CSP_POLICY = os.environ.get("CSP_POLICY", "; ".join([
+    "default-src 'self'",
+    "script-src 'self'",
+    "style-src 'self'",
+    "img-src 'self' data:",
+    "font-src 'self'",
+    "connect-src 'self'",
+    "object-src 'none'",
+    "base-uri 'none'",
+    "form-action 'self'",
+    "frame-ancestors 'none'",
+]))
+CSP_REPORT_ONLY = env_bool("CSP_REPORT_ONLY", False)
+PERMISSIONS_POLICY = os.environ.get("PERMISSIONS_POLICY", "camera=(), microphone=(), geolocation=()")
 
 LOGGING = {
     "version": 1,
@@ -190,4 +244,21 @@ LOGGING = {
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "root": {"handlers": ["console"], "level": os.environ.get("LOG_LEVEL", "WARNING")},
 }
-AUTHENTICATION_BACKENDS = ["accounts.backends.PortalBackend"]
+# Axes first: it refuses a locked-out (username, address) pair before any password is checked.
+AUTHENTICATION_BACKENDS = ["axes.backends.AxesStandaloneBackend", "accounts.backends.PortalBackend"]
+
+# Login lockout (django-axes, accounts/security.py): AXES_FAILURE_LIMIT failures for one
+# username from one address lock that pair for AXES_COOLOFF_MINUTES; other addresses can still
+# log in as that user. A successful login clears the pair's failures.
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_FAILURE_LIMIT = int(os.environ.get("AXES_FAILURE_LIMIT", "5"))
+AXES_COOLOFF_TIME = timedelta(minutes=int(os.environ.get("AXES_COOLOFF_MINUTES", "15")))
+AXES_RESET_ON_SUCCESS = True
+AXES_USERNAME_CALLABLE = "accounts.security.lockout_username"  # case-folded: Admin = admin
+AXES_CLIENT_IP_CALLABLE = "accounts.security.client_ip"
+AXES_LOCKOUT_CALLABLE = "accounts.views.lockout_response"  # the login page, 429
+AXES_ENABLE_ACCESS_FAILURE_LOG = True  # the Login security page lists every failure
+# Proxies in front of the app (nginx: 1). 0 = the client is REMOTE_ADDR. Read by
+# accounts.security.client_ip (python-ipware is not installed); behind nginx with 0, every
+# client has nginx's address and a lockout would hit everyone using that username.
+AXES_IPWARE_PROXY_COUNT = int(os.environ.get("AXES_PROXY_COUNT", "0"))

@@ -4,7 +4,7 @@ whole file in memory (a million DIDs or ledger entries)."""
 import csv
 from collections.abc import Iterable, Iterator
 
-from django.http import StreamingHttpResponse
+from django.http import FileResponse, Http404, StreamingHttpResponse
 from django.utils import timezone
 
 
@@ -29,3 +29,10 @@ def csv_download(lines: Iterator[str], name: str) -> StreamingHttpResponse:
     response["Content-Disposition"] = f'attachment; filename="{name}-{stamp}.csv"'
     response["Cache-Control"] = "no-store"  # account data: never kept by a shared cache
     return response
+
+
+def csv_file_download(path, name: str) -> FileResponse:
+    """A CSV file kept on disk (an import's rejected rows) as an attachment; 404 when it is gone."""
+    if not path.exists():
+        raise Http404("No error report")
+    return FileResponse(path.open("rb"), as_attachment=True, filename=name, content_type="text/csv")

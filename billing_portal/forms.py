@@ -4,6 +4,7 @@ import re
 from decimal import Decimal
 
 from django import forms
+from django.conf import settings
 
 _PLAIN_NUMBER = re.compile(r"^-?(\d+(\.\d*)?|\.\d+)$")
 
@@ -47,3 +48,13 @@ class WholeNumberField(forms.IntegerField):
         if not re.match(r"^-?\d+$", text):
             raise forms.ValidationError("Enter a whole number.", code="invalid")
         return super().to_python(text)
+
+
+def checked_csv_upload(file, command: str):
+    """An uploaded CSV within DID_IMPORT_MAX_MB and not empty; ``command`` is where bigger files go."""
+    limit = settings.DID_IMPORT_MAX_MB
+    if file.size > limit * 1024 * 1024:
+        raise forms.ValidationError(f"The file is larger than {limit} MB. Split it, or use manage.py {command} on the server.")
+    if not file.size:
+        raise forms.ValidationError("The file is empty.")
+    return file

@@ -1,9 +1,9 @@
 """Forms of the calls pages: the CDR upload and the DID filter."""
 
 from django import forms
-from django.conf import settings
 from django.core.exceptions import ValidationError
 
+from billing_portal.forms import checked_csv_upload
 from dids.numbers import normalize_did
 
 
@@ -20,14 +20,7 @@ class CDRUploadForm(forms.Form):
         self.fields["file"].widget.attrs["accept"] = ".csv,text/csv,text/plain"
 
     def clean_file(self):
-        file = self.cleaned_data["file"]
-        limit = settings.DID_IMPORT_MAX_MB
-        if file.size > limit * 1024 * 1024:
-            raise forms.ValidationError(
-                f"The file is larger than {limit} MB. Split it, or use manage.py rate_cdrs on the server.")
-        if not file.size:
-            raise forms.ValidationError("The file is empty.")
-        return file
+        return checked_csv_upload(self.cleaned_data["file"], "rate_cdrs")
 
 
 class CallFilterForm(forms.Form):

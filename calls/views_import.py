@@ -6,11 +6,12 @@ The uploaded file waits in DID_IMPORT_DIR between preview and confirmation
 """
 
 from django.contrib import messages
-from django.http import FileResponse, Http404
+from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.generic import FormView, TemplateView, View
 
 from accounts.permissions import AdminRequiredMixin
+from billing_portal.csv_stream import csv_file_download
 from billing_portal.listing import paginate
 from calls.forms import CDRUploadForm
 from calls.importing.files import errors_path, store_errors
@@ -91,19 +92,14 @@ class CDRDiscardView(AdminRequiredMixin, View):
 class CDRPreviewErrorsView(AdminRequiredMixin, View):
     def get(self, request, token):
         _pending(request, token)
-        return _errors_file(uploads.preview_errors_path(token), "rejected-calls.csv")
+        return csv_file_download(uploads.preview_errors_path(token), "rejected-calls.csv")
 
 
 class CDRImportErrorsView(AdminRequiredMixin, View):
     def get(self, request, pk):
         record = get_object_or_404(CallImport, pk=pk)
-        return _errors_file(errors_path(record.pk), f"cdr-import-{record.pk}-rejected-calls.csv")
+        return csv_file_download(errors_path(record.pk), f"cdr-import-{record.pk}-rejected-calls.csv")
 
-
-def _errors_file(path, name):
-    if not path.exists():
-        raise Http404("No error report")
-    return FileResponse(path.open("rb"), as_attachment=True, filename=name, content_type="text/csv")
 
 
 class CDRImportListView(AdminRequiredMixin, TemplateView):

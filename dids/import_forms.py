@@ -7,7 +7,7 @@ from django import forms
 from django.conf import settings
 from django.urls import reverse
 
-from billing_portal.forms import WholeNumberField
+from billing_portal.forms import WholeNumberField, checked_csv_upload
 from dids.forms import MONEY_FIELDS, DIDForm, ProviderChoiceField
 from dids.importing.cells import FIELDS
 from dids.models import Provider
@@ -34,15 +34,7 @@ class DIDImportForm(forms.Form):
         self.fields["file"].widget.attrs["accept"] = ".csv,text/csv,text/plain"
 
     def clean_file(self):
-        file = self.cleaned_data["file"]
-        limit = settings.DID_IMPORT_MAX_MB
-        if file.size > limit * 1024 * 1024:
-            raise forms.ValidationError(
-                f"The file is larger than {limit} MB. Split it, or use manage.py import_dids on the server."
-            )
-        if not file.size:
-            raise forms.ValidationError("The file is empty.")
-        return file
+        return checked_csv_upload(self.cleaned_data["file"], "import_dids")
 
 
 class DIDRangeForm(DIDForm):

@@ -7,11 +7,12 @@ Confirm writes, by POST only. The pipeline (dids/importing/) does the work.
 
 from django.contrib import messages
 from django.core.exceptions import ValidationError
-from django.http import FileResponse, Http404
+from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.generic import FormView, TemplateView, View
 
 from accounts.permissions import AdminRequiredMixin
+from billing_portal.csv_stream import csv_file_download
 from billing_portal.listing import paginate
 from dids.import_forms import DIDImportForm, DIDRangeForm
 from dids.importing import uploads
@@ -147,19 +148,14 @@ class PreviewErrorsView(AdminRequiredMixin, View):
 
     def get(self, request, token):
         _pending(request, token)
-        return _errors_file(uploads.preview_errors_path(token), "rejected-rows.csv")
+        return csv_file_download(uploads.preview_errors_path(token), "rejected-rows.csv")
 
 
 class ImportErrorsView(AdminRequiredMixin, View):
     def get(self, request, pk):
         imported = get_object_or_404(DIDImport, pk=pk)
-        return _errors_file(uploads.import_errors_path(imported.pk), f"import-{imported.pk}-rejected-rows.csv")
+        return csv_file_download(uploads.import_errors_path(imported.pk), f"import-{imported.pk}-rejected-rows.csv")
 
-
-def _errors_file(path, name):
-    if not path.exists():
-        raise Http404("No error report")
-    return FileResponse(path.open("rb"), as_attachment=True, filename=name, content_type="text/csv")
 
 
 class ImportListView(AdminRequiredMixin, TemplateView):

@@ -21,7 +21,7 @@ from django.db.models import (
 from django.db.models.functions import Cast
 from django.utils import timezone
 
-from audit.context import current, login_as_admin
+from audit.context import current, resolved
 from audit.models import ACTIONS, AuditEntry
 from billing_portal.money import fmt
 
@@ -78,25 +78,15 @@ def changed(before: dict | None, after: dict | None) -> dict:
 
 def _who(by=None) -> dict:
     """actor and on_behalf_of (ids and names) for a row written now."""
-    ctx = current()
-    request_user = None
-    if ctx.request is not None:
-        user = getattr(ctx.request, "user", None)
-        if getattr(user, "is_authenticated", False):
-            request_user = user
-    base = request_user if request_user is not None else ctx.actor
-    actor = by if getattr(by, "pk", None) else base
+    ctx = resolved()  # the request's user (or the context's actor) and the admin behind a "log in as"
+    actor = by if getattr(by, "pk", None) else ctx.actor
     who = {"actor_id": None, "actor_name": "", "on_behalf_of_id": None, "on_behalf_of_name": ""}
     if actor is None or not getattr(actor, "pk", None):
         return who
     who.update(actor_id=actor.pk, actor_name=actor.get_username())
-    if base is not None and base.pk == actor.pk:  # the admin behind it applies to the session's own user
-        if ctx.request is not None:
-            admin = login_as_admin(ctx.request)
-            if admin:
-                who.update(on_behalf_of_id=admin.get("id"), on_behalf_of_name=admin.get("username", ""))
-        elif ctx.on_behalf_of_id:
-            who.update(on_behalf_of_id=ctx.on_behalf_of_id, on_behalf_of_name=ctx.on_behalf_of_name)
+    # The admin behind it applies to the session's own user, not to another user passed as ``by``.
+    if ctx.actor is not None and ctx.actor.pk == actor.pk and ctx.on_behalf_of_id:
+        who.update(on_behalf_of_id=ctx.on_behalf_of_id, on_behalf_of_name=ctx.on_behalf_of_name)
     return who
 
 

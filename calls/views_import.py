@@ -6,7 +6,6 @@ The uploaded file waits in DID_IMPORT_DIR between preview and confirmation
 """
 
 from django.contrib import messages
-from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.generic import FormView, TemplateView, View
 
@@ -18,23 +17,10 @@ from calls.importing.files import errors_path, store_errors
 from calls.importing.pipeline import rate_cdr_file
 from calls.models import CallImport
 from dids.importing import uploads
+from dids.importing.pending import PendingPreviews
 from dids.importing.reader import FileError
 
-PENDING = "cdr_import_pending"  # session key: token -> file name
-
-
-def _pending(request, token: str) -> str:
-    name = request.session.get(PENDING, {}).get(token)
-    if name is None:
-        raise Http404("No such preview")
-    return name
-
-
-def _forget(request, token: str) -> None:
-    pending = request.session.get(PENDING, {})
-    pending.pop(token, None)
-    request.session[PENDING] = pending
-    uploads.forget(token)
+PENDING = PendingPreviews("cdr_import_pending")  # token -> the uploaded file's name
 
 
 class CDRImportView(AdminRequiredMixin, FormView):
@@ -51,12 +37,7 @@ class CDRImportView(AdminRequiredMixin, FormView):
             form.add_error("file", str(error))
             return self.form_invalid(form)
         name = form.cleaned_data["file"].name
-        pending = self.request.session.get(PENDING, {})
-        for old in list(pending)[:-4]:  # keep the last few previews only
-            uploads.forget(old)
-            del pending[old]
-        pending[token] = name
-        self.request.session[PENDING] = pending
+        PENDING.remember(self.request, token, name)
         return render(self.request, "calls/import_preview.html", dict(report=report, token=token, filename=name))
 
 
@@ -64,17 +45,17 @@ class CDRConfirmView(AdminRequiredMixin, View):
     """POST: rate and charge the file (checked again: calls may have been charged since)."""
 
     def post(self, request, token):
-        name = _pending(request, token)
+        name = PENDING.get(request, token)
         written = uploads.preview_errors_path(token)
         try:
             report = rate_cdr_file(uploads.upload_path(token), write=True, errors_path=written,
                                    source=CallImport.Source.BROWSER, filename=name, by=request.user)
         except (FileError, FileNotFoundError) as error:
-            _forget(request, token)
+            PENDING.forget(request, token)
             messages.error(request, f"Nothing was charged: {error}")
             return redirect("calls:import")
         store_errors(report, written)
-        _forget(request, token)
+        PENDING.forget(request, token)
         record = report.import_record
         messages.success(request, f"CDR import #{record.pk}: {report.charged:,} call{'s' if report.charged != 1 else ''} "
                                   f"charged; {report.already_charged:,} already charged; {report.invalid:,} rejected.")
@@ -83,15 +64,15 @@ class CDRConfirmView(AdminRequiredMixin, View):
 
 class CDRDiscardView(AdminRequiredMixin, View):
     def post(self, request, token):
-        _pending(request, token)
-        _forget(request, token)
+        PENDING.get(request, token)
+        PENDING.forget(request, token)
         messages.info(request, "CDR import cancelled; nothing was charged.")
         return redirect("calls:imports")
 
 
 class CDRPreviewErrorsView(AdminRequiredMixin, View):
     def get(self, request, token):
-        _pending(request, token)
+        PENDING.get(request, token)
         return csv_file_download(uploads.preview_errors_path(token), "rejected-calls.csv")
 
 

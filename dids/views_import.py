@@ -7,7 +7,6 @@ Confirm writes, by POST only. The pipeline (dids/importing/) does the work.
 
 from django.contrib import messages
 from django.core.exceptions import ValidationError
-from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.generic import FormView, TemplateView, View
 
@@ -16,6 +15,7 @@ from billing_portal.csv_stream import csv_file_download
 from billing_portal.listing import paginate
 from dids.import_forms import DIDImportForm, DIDRangeForm
 from dids.importing import uploads
+from dids.importing.pending import PendingPreviews
 from dids.importing.csv_file import checksum, earlier_import, import_csv
 from dids.importing.pipeline import Report
 from dids.importing.ranges import import_range
@@ -23,30 +23,7 @@ from dids.importing.reader import FileError
 from dids.importing.undo import UndoRefused, sold_count, undo_import
 from dids.models import DID, DIDImport, Provider
 
-PENDING = "did_import_pending"  # session key: token -> what the preview was made from
-
-
-def _pending(request, token: str) -> dict:
-    pending = request.session.get(PENDING, {}).get(token)
-    if pending is None:
-        raise Http404("No such preview")
-    return pending
-
-
-def _remember(request, token: str, what: dict) -> None:
-    pending = request.session.get(PENDING, {})
-    for old in list(pending)[:-4]:  # keep the last few previews only
-        uploads.forget(old)
-        del pending[old]
-    pending[token] = what
-    request.session[PENDING] = pending
-
-
-def _forget(request, token: str) -> None:
-    pending = request.session.get(PENDING, {})
-    pending.pop(token, None)
-    request.session[PENDING] = pending
-    uploads.forget(token)
+PENDING = PendingPreviews("did_import_pending")  # token -> what the preview was made from
 
 
 def _preview(request, token: str, report: Report, title: str, **extra):
@@ -69,7 +46,7 @@ class ImportView(AdminRequiredMixin, FormView):
             form.add_error("file", str(error))
             return self.form_invalid(form)
         name = form.cleaned_data["file"].name
-        _remember(self.request, token, {"kind": "csv", "filename": name, "provider": provider.pk})
+        PENDING.remember(self.request, token, {"kind": "csv", "filename": name, "provider": provider.pk})
         return _preview(self.request, token, report, f"Import {name}", earlier=earlier_import(checksum(path)))
 
 
@@ -88,7 +65,7 @@ class RangeView(AdminRequiredMixin, FormView):
             form.add_error("count" if error.code in {"cap", "required"} else "last", error)
             return self.form_invalid(form)
         data = {k: v for k, v in self.request.POST.items() if k != "csrfmiddlewaretoken"}
-        _remember(self.request, token, {"kind": "range", "data": data})
+        PENDING.remember(self.request, token, {"kind": "range", "data": data})
         return _preview(self.request, token, report, f"Range {label}")
 
 
@@ -101,7 +78,7 @@ class ImportConfirmView(AdminRequiredMixin, View):
     """POST: write what the preview showed (checked again: the database may have changed)."""
 
     def post(self, request, token):
-        pending = _pending(request, token)
+        pending = PENDING.get(request, token)
         errors = uploads.preview_errors_path(token)
         try:
             if pending["kind"] == "csv":
@@ -116,15 +93,15 @@ class ImportConfirmView(AdminRequiredMixin, View):
                     raise FileError("The range is no longer valid; enter it again.")
                 report = _range(form, write=True, errors_path=errors, by=request.user)[1]
         except (FileError, ValidationError, FileNotFoundError) as error:
-            _forget(request, token)
+            PENDING.forget(request, token)
             messages.error(request, f"Nothing was imported: {error}")
             return redirect("dids:import")
         if report.import_record is None:
-            _forget(request, token)
+            PENDING.forget(request, token)
             messages.warning(request, f"Nothing was imported: none of the {report.rows_read:,} rows is new.")
             return redirect("dids:list")
         errors.replace(uploads.import_errors_path(report.import_record.pk))
-        _forget(request, token)
+        PENDING.forget(request, token)
         messages.success(request, _summary(report))
         return redirect("dids:import_detail", pk=report.import_record.pk)
 
@@ -137,8 +114,8 @@ def _summary(report: Report) -> str:
 
 class ImportDiscardView(AdminRequiredMixin, View):
     def post(self, request, token):
-        _pending(request, token)
-        _forget(request, token)
+        PENDING.get(request, token)
+        PENDING.forget(request, token)
         messages.info(request, "Import cancelled; nothing was written.")
         return redirect("dids:list")
 
@@ -147,7 +124,7 @@ class PreviewErrorsView(AdminRequiredMixin, View):
     """The rejected rows of a preview, as CSV (a report: reading it changes nothing)."""
 
     def get(self, request, token):
-        _pending(request, token)
+        PENDING.get(request, token)
         return csv_file_download(uploads.preview_errors_path(token), "rejected-rows.csv")
 
 

@@ -30,7 +30,7 @@ from calls.importing.writer import open_writer
 from calls.models import Call, CallImport
 from dids.importing.cells import RowError
 from dids.importing.csv_file import checksum
-from dids.importing.pipeline import ErrorReport, Rejected
+from dids.importing.pipeline import ErrorReport, Rejected, chunks
 from dids.importing.reader import read_rows
 
 CHUNK = 5000  # rows checked against the database per query
@@ -116,17 +116,6 @@ class _Checker:
             yield row, holdings, charges
 
 
-def _chunks(lines):
-    block = []
-    for item in lines:
-        block.append(item)
-        if len(block) == CHUNK:
-            yield block
-            block = []
-    if block:
-        yield block
-
-
 def rate_cdr_file(path: Path, *, write: bool, errors_path: Path | None = None, source: str = CallImport.Source.COMMAND,
                   filename: str = "", by=None) -> CDRReport:
     """Check (``write=False``: a dry run, nothing written) or rate and charge the file.
@@ -142,7 +131,7 @@ def rate_cdr_file(path: Path, *, write: bool, errors_path: Path | None = None, s
                 _write(path, lines, columns, report, errors, source=source, filename=filename, by=by)
             else:
                 checker = _Checker(columns.positions, report, errors)
-                for block in _chunks(lines):
+                for block in chunks(lines, CHUNK):
                     for _ in checker.chunk(block):
                         pass
         finally:
@@ -160,7 +149,7 @@ def _write(path, lines, columns, report, errors, *, source, filename, by) -> Non
                                            checksum=checksum(path), created_by=acting_user(by))
         checker = _Checker(columns.positions, report, errors)
         writer, totals, numbers = open_writer(record.pk), DailyTotals(), {}
-        for block in _chunks(lines):
+        for block in chunks(lines, CHUNK):
             for row, holdings, charges in checker.chunk(block):
                 writer.add(row, holdings.did_id, charges)
                 totals.add(holdings.did_id, row.started_at, charges)

@@ -80,11 +80,12 @@ class ErrorReport:
             self.file.close()
 
 
-def _chunks(lines: Iterable) -> Iterator[list]:
+def chunks(lines: Iterable, size: int = CHUNK) -> Iterator[list]:
+    """Lists of ``size`` items (the last one shorter): one database query per list."""
     chunk = []
     for item in lines:
         chunk.append(item)
-        if len(chunk) == CHUNK:
+        if len(chunk) == size:
             yield chunk
             chunk = []
     if chunk:
@@ -101,7 +102,7 @@ def check(source: Source, report: Report, errors: ErrorReport, writer=None) -> R
     """Sort every row into new / duplicate / invalid; hand the new ones to the writer when writing."""
     seen: dict[str, int] = {}  # number -> first line, for duplicates inside the file
     parse = source.parse
-    for chunk in _chunks(source.lines):
+    for chunk in chunks(source.lines):
         report.rows_read += len(chunk)
         checked, rejected = [], []  # rejected: (line, cells, reason, is a duplicate)
         for line, cells in chunk:

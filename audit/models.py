@@ -47,6 +47,9 @@ ACTIONS = {
     "dids.imported": "DIDs imported",
     "dids.import_undone": "DID import undone",
     "calls.charged": "CDRs charged",
+    "switch_token.created": "Switch token created",
+    "switch_token.changed": "Switch token changed",
+    "switch_token.revoked": "Switch token revoked",
     "session.login_as": "Logged in as",
     "session.login_as_ended": "Returned from logged in as",
 }

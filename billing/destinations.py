@@ -23,7 +23,7 @@ from audit.record import changed, record
 from billing.chain import top_down
 from billing.models import DIDHistory, Subscription
 from dids.models import DID
-from dids.numbers import normalize_did
+from dids.numbers import read_number
 
 CallType = Subscription.CallType
 MAX_LENGTH = 255
@@ -36,7 +36,6 @@ _UNSAFE_ESCAPED = set("\"'<>;\\` ")
 _LABEL = re.compile(r"^(?!-)[A-Za-z0-9-]{1,63}(?<!-)$")
 _IPV4 = re.compile(r"^\d{1,3}(\.\d{1,3}){3}$")
 _DEVICE = re.compile(r"^[A-Za-z0-9_.\-]{2,20}$")
-_PSTN_SEPARATORS = re.compile(r"[\s\-.()/]")
 _PSTN = re.compile(r"^\+[1-9][0-9]{7,14}$")
 
 SIP_EXAMPLE = "e.g. sip:alice@pbx.example.com or sip:1001@203.0.113.5:5060"
@@ -50,8 +49,9 @@ class DestinationRefused(Exception):
         self.field = field
 
 
-def normalise(call_type: str, text: str, *, did_number: str | None = None) -> str:
-    """The destination as it is stored, or ValidationError with a message for the field."""
+def normalise(call_type: str, text: str, *, did_number: str | None = None, country: str | None = None) -> str:
+    """The destination as it is stored, or ValidationError with a message for the field.
+    ``country`` (the DID's): a PSTN number typed without its calling code is read there."""
     raw = (text or "").strip()
     if not raw:
         raise ValidationError("Enter the destination.", code="required")
@@ -62,7 +62,7 @@ def normalise(call_type: str, text: str, *, did_number: str | None = None) -> st
     if call_type == CallType.SIP_DEVICE:
         return _device(raw)
     if call_type == CallType.PSTN:
-        return _pstn(raw, did_number)
+        return _pstn(raw, did_number, country)
     raise ValidationError("Choose a call type.", code="call_type")
 
 
@@ -134,20 +134,15 @@ def _device(raw: str) -> str:
     return raw
 
 
-def _pstn(raw: str, did_number: str | None) -> str:
-    compact = _PSTN_SEPARATORS.sub("", raw)
-    if compact.startswith("00"):
-        compact = "+" + compact[2:]
-    elif not compact.startswith("+"):
-        compact = "+" + compact
-    if not _PSTN.match(compact):
-        raise ValidationError(
-            "Enter the number with its country code, 8 to 15 digits, e.g. +44 20 7946 0958.", code="invalid"
-        )
+def _pstn(raw: str, did_number: str | None, country: str | None) -> str:
     try:
-        number = normalize_did(compact)  # the project's rule: a possible number for its calling code
-    except ValidationError:
-        raise ValidationError(f"{raw} is not a possible phone number for its country code.", code="not_possible")
+        number = read_number(raw, country).e164  # the product's one reading of a phone number
+    except ValidationError as error:
+        raise ValidationError(f"{error.messages[0]} E.164 is safest, e.g. +44 20 7946 0958.",
+                              code="not_possible") from None
+    if not _PSTN.match(number):
+        raise ValidationError("Enter the number with its country code, 8 to 15 digits, e.g. +44 20 7946 0958.",
+                              code="invalid")
     if number == did_number:
         raise ValidationError("That is this DID itself: its calls would loop.", code="loop")
     return number
@@ -200,7 +195,7 @@ def set_destination(*, did_id: int, account_id: int, call_type: str, destination
                                      "the last account in the chain sends them.")
         if call_type:
             try:
-                destination = normalise(call_type, destination, did_number=did.number)
+                destination = normalise(call_type, destination, did_number=did.number, country=did.country.code)
             except ValidationError as error:
                 raise DestinationRefused(error.messages[0], field="destination")
         else:

@@ -164,9 +164,9 @@ class DestinationForm(forms.Form):
     call_type = forms.ChoiceField(label="Call Type", choices=Subscription.CallType.choices)
     destination = forms.CharField(label="Destination", max_length=255, strip=True)
 
-    def __init__(self, *args, did_number: str | None = None, **kwargs):
+    def __init__(self, *args, did_number: str | None = None, did_country: str | None = None, **kwargs):
         super().__init__(*args, **kwargs)
-        self.did_number = did_number
+        self.did_number, self.did_country = did_number, did_country
         self.fields["destination"].error_messages["required"] = "Enter the destination."
 
     def clean(self):
@@ -174,7 +174,8 @@ class DestinationForm(forms.Form):
         call_type, text = cleaned.get("call_type"), cleaned.get("destination")
         if call_type and text:
             try:
-                cleaned["destination"] = normalise(call_type, text, did_number=self.did_number)
+                cleaned["destination"] = normalise(call_type, text, did_number=self.did_number,
+                                                   country=self.did_country)
             except forms.ValidationError as error:
                 self.add_error("destination", error)
         return cleaned

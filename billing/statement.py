@@ -8,7 +8,7 @@ from django.db.models import QuerySet
 from django.utils import timezone
 
 from billing.models import LedgerEntry
-from billing_portal.csv_stream import csv_lines as stream_csv
+from billing_portal.csv_stream import csv_lines as stream_csv, spreadsheet_safe
 from billing_portal.money import fmt
 
 CSV_HEADER = ["Date", "Kind", "Description", "DID", "Period", "Amount", "Balance"]
@@ -42,16 +42,11 @@ def period_text(entry: LedgerEntry, separator: str = " – ") -> str:
     return f"{start}{separator}{end}"
 
 
-def _safe_text(text: str) -> str:
-    """Spreadsheets run cells that start with = + - @ as formulas; make them plain text."""
-    return f"'{text}" if text[:1] in {"=", "+", "-", "@", "\t", "\r"} else text
-
-
 def csv_row(entry: LedgerEntry) -> list[str]:
     return [
         timezone.localtime(entry.created_at).strftime("%Y-%m-%d %H:%M:%S"),
         entry.get_kind_display(),
-        _safe_text(entry.description),
+        spreadsheet_safe(entry.description),
         entry.did.number.lstrip("+") if entry.did_id else "",
         period_text(entry, separator=" - "),
         fmt(entry.amount),

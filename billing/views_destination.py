@@ -40,12 +40,13 @@ class _DestinationView(TemplateView):
     def get(self, request, did_pk, account_pk=None):
         self.load(did_pk, account_pk)
         form = DestinationForm(initial={"call_type": self.holder.call_type or Subscription.CallType.SIP_URI,
-                                        "destination": self.holder.destination}, did_number=self.did.number)
+                                        "destination": self.holder.destination}, did_number=self.did.number,
+                               did_country=self.did.country.code)
         return self.render_to_response(self.get_context_data(form=form))
 
     def post(self, request, did_pk, account_pk=None):
         self.load(did_pk, account_pk)
-        form = DestinationForm(request.POST, did_number=self.did.number)
+        form = DestinationForm(request.POST, did_number=self.did.number, did_country=self.did.country.code)
         clearing = "clear" in request.POST
         if clearing or form.is_valid():
             try:

@@ -7,6 +7,20 @@ from collections.abc import Iterable, Iterator
 from django.http import FileResponse, Http404, StreamingHttpResponse
 from django.utils import timezone
 
+# Spreadsheets run a cell that starts with one of these as a formula (CSV injection).
+FORMULA_START = frozenset({"=", "+", "-", "@", "\t", "\r"})
+
+
+def spreadsheet_safe(text: str) -> str:
+    """Typed text for a CSV a person opens: after an apostrophe when it would start a formula
+    (the imports take the apostrophe off again: ``as_typed``)."""
+    return f"'{text}" if text[:1] in FORMULA_START else text
+
+
+def as_typed(text: str) -> str:
+    """The text ``spreadsheet_safe`` was given back (an exported or reported cell read again)."""
+    return text[1:] if text[:1] == "'" and text[1:2] in FORMULA_START else text
+
 
 class _Echo:
     """A file-like object whose write() hands the line back."""

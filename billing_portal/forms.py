@@ -58,3 +58,34 @@ def checked_csv_upload(file, command: str):
     if not file.size:
         raise forms.ValidationError("The file is empty.")
     return file
+
+
+class ColumnMatchForm(forms.Form):
+    """An import preview's column matching: for each column of the file, the field it
+    feeds or "not used" (dids/importing/matching.py), shown with the file's first values."""
+
+    def __init__(self, *args, header: list[str], used_as: list[str], fields: list[tuple[str, str]],
+                 samples: list[list[str]] = (), **kwargs):
+        """``fields``: (name, label) of each field a column may feed; ``used_as``: the current match."""
+        super().__init__(*args, **kwargs)
+        choices = [("", "— not used —")] + list(fields)
+        self.rows = []
+        for index, name in enumerate(header):
+            key = f"column_{index}"
+            self.fields[key] = forms.ChoiceField(
+                label=name.strip() or f"column {index + 1}", choices=choices, required=False,
+                initial=used_as[index] if index < len(used_as) else "",
+            )
+            self.fields[key].widget.attrs.update({"class": "form-select form-select-sm", "aria-label": f"Use column "
+                                                  f"{index + 1} ({name.strip() or 'no name'}) as"})
+            values = [row[index].strip() for row in samples if index < len(row) and row[index].strip()]
+            self.rows.append((index + 1, self.fields[key].label, values[:3], key))
+
+    def bound_rows(self):
+        """(column number, name in the file, first values, the bound select) for the template."""
+        return [(number, name, values, self[key]) for number, name, values, key in self.rows]
+
+    def overrides(self) -> dict[int, str]:
+        """The choices as matching overrides (every column: what the admin sees is what is used)."""
+        return {int(key.removeprefix("column_")): value for key, value in self.cleaned_data.items()
+                if key.startswith("column_")}

@@ -7,6 +7,7 @@ stream in constant memory.
 
 from collections.abc import Iterator
 
+from billing_portal.csv_stream import spreadsheet_safe
 from billing_portal.money import fmt
 from dids.models import DID
 
@@ -34,10 +35,8 @@ COLUMNS = [
 ]
 HEADER = [header for header, _ in COLUMNS]
 MONEY = {"buy_cost", "connection_cost", "cost_per_min", "setup_fee", "monthly_fee"}
-# Typed text. Spreadsheets run a cell that starts with one of FORMULA_START as a formula (CSV
-# injection): such text is written after an apostrophe, which the import takes off again.
+# Typed text: made spreadsheet-safe (billing_portal/csv_stream.py), which the import undoes.
 TEXT = {"provider__name", "city", "province"}
-FORMULA_START = {"=", "+", "-", "@", "\t", "\r"}
 LABELS = {
     "status": dict(DID.Status.choices),
     "billing_type": dict(DID.BillingType.choices),
@@ -59,6 +58,6 @@ def _show(field: str, value):
         return fmt(value)
     if field in LABELS:
         return LABELS[field].get(value, value)
-    if field in TEXT and value[:1] in FORMULA_START:
-        return f"'{value}"
+    if field in TEXT:
+        return spreadsheet_safe(value)
     return str(value)

@@ -7,7 +7,7 @@ from django.urls import reverse
 from billing_portal.forms import MoneyAmountField, WholeNumberField
 from billing_portal.money import fmt, money
 from dids.models import DID, Provider
-from dids.numbers import normalize_did
+from dids.numbers import NumberReading, read_number
 
 MONEY_FIELDS = ("buy_cost", "connection_cost", "cost_per_min", "setup_fee", "monthly_fee")
 # The fields the seed marks with *; every other field has a default.
@@ -48,7 +48,10 @@ class ProviderChoiceField(forms.ModelChoiceField):
 class DIDForm(forms.ModelForm):
     """The seed's "Create Product" form, field for field, label for label."""
 
-    number = forms.CharField(label="DID", max_length=40, help_text="Any common format: 18555801802 or +1 855-580-1802.")
+    number = forms.CharField(
+        label="DID", max_length=40,
+        help_text="Any common format: 18555801802, +1 855-580-1802, or (855) 580-1802 read in the Country chosen.",
+    )
     provider = ProviderChoiceField(queryset=Provider.objects.none(), label="Provider", empty_label=None)
     buy_cost = MoneyAmountField(label="Buy Cost (USD)", initial="0.0000")
     connection_cost = MoneyAmountField(label="Connection Cost (USD)", initial="0.0000")
@@ -74,6 +77,8 @@ class DIDForm(forms.ModelForm):
             "setup_fee", "monthly_fee", "call_timeout", "billing_type", "billing_days", "concurrent_calls",
         ]
         labels = {"category": "Product Category", "billing_type": "Billing Type"}
+
+    number_reading: NumberReading | None = None  # how the typed DID was read, for the page to say
 
     def __init__(self, *args, **kwargs):
         self.initial_from_caller = set(kwargs.get("initial") or {})
@@ -126,14 +131,27 @@ class DIDForm(forms.ModelForm):
         )
         return helper
 
-    def clean_number(self):
-        number = normalize_did(self.cleaned_data["number"])
-        if DID.objects.filter(number=number).exclude(pk=self.instance.pk).exists():
-            raise forms.ValidationError(f"DID {number} already exists.", code="duplicate")
-        return number
+    def read(self, name: str) -> NumberReading | None:
+        """The number typed in field ``name``, read in the Country chosen (after the
+        fields are cleaned: the Country field comes after the DID)."""
+        typed = self.cleaned_data.get(name)
+        if not typed:
+            return None
+        try:
+            return read_number(typed, self.cleaned_data.get("country") or None)
+        except forms.ValidationError as error:
+            self.add_error(name, error)
+            return None
 
     def clean(self):
         cleaned = super().clean()
+        if "number" in self.fields:
+            self.number_reading = self.read("number")
+            if self.number_reading is not None:
+                cleaned["number_typed"] = cleaned["number"].strip()
+                number = cleaned["number"] = self.number_reading.e164
+                if DID.objects.filter(number=number).exclude(pk=self.instance.pk).exists():
+                    self.add_error("number", forms.ValidationError(f"DID {number} already exists.", code="duplicate"))
         for name, field in self.fields.items():
             if name not in self._meta.fields:
                 continue  # a subclass's own field (a range's Last DID), no model default

@@ -11,7 +11,6 @@ from billing_portal.forms import WholeNumberField, checked_csv_upload
 from dids.forms import MONEY_FIELDS, DIDForm, ProviderChoiceField
 from dids.importing.cells import FIELDS
 from dids.models import Provider
-from dids.numbers import normalize_did
 
 
 class DIDImportForm(forms.Form):
@@ -75,12 +74,13 @@ class DIDRangeForm(DIDForm):
         )
         return helper
 
-    def clean_first(self):
-        return normalize_did(self.cleaned_data["first"])
-
-    def clean_last(self):
-        last = self.cleaned_data["last"]
-        return normalize_did(last) if last.strip() else ""
+    def clean(self):
+        cleaned = super().clean()
+        for name in ("first", "last"):  # read in the range's Country
+            reading = self.read(name)
+            if name in cleaned:
+                cleaned[name] = reading.e164 if reading else ""
+        return cleaned
 
     def product(self) -> dict:
         """The values every DID of the range gets (as the import's rows carry them)."""

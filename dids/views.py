@@ -18,7 +18,7 @@ from dids.filters import DIDSearchForm
 from dids.forms import DIDForm, ProviderForm
 from dids.list_rows import did_list_rows
 from dids.models import DID, Provider
-from dids.numbers import country_mismatch, search_digits
+from dids.numbers import country_mismatch, mismatch_warning, search_digits
 from dids.services import CatalogueError, did_delete, did_save, provider_save
 
 DID_SORTS = {
@@ -84,13 +84,19 @@ class DIDFormView(AdminRequiredMixin, FormView):
             form.add_error(exc.field, str(exc))
             return self.form_invalid(form)
         verb = "updated" if self.did else "created"
-        messages.success(self.request, f"DID {did.digits} {verb}.")
+        messages.success(self.request, f"DID {did.digits} {verb}{_how_read(form)}.")
         if country_mismatch(did.number, did.country.code):
-            messages.warning(
-                self.request,
-                f"Note: {did.country.name} does not use the calling code of {did.number}. Saved as entered.",
-            )
+            messages.warning(self.request, f"Note: {mismatch_warning(did.number, did.country.code)} Saved as entered.")
         return redirect(reverse("dids:list") + f"?number={did.digits}")
+
+
+def _how_read(form) -> str:
+    """': “8555801803” read as +1 855-580-1803, United States' when the typed text was not
+    already the stored number."""
+    reading, typed = form.number_reading, form.cleaned_data.get("number_typed", "")
+    if reading is None or typed.lstrip("+") == reading.e164.lstrip("+"):
+        return ""
+    return f": “{typed}” {reading.explanation}"
 
 
 class DIDCreateView(DIDFormView):

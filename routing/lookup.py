@@ -69,8 +69,9 @@ class _Level:
     account_suspended: bool
 
 
-def answer_for(raw_number: str) -> Answer:
-    number = normalise(raw_number)
+def answer_for(raw_number: str, country: str | None = None) -> Answer:
+    """``country``: the switch's, for called numbers sent without a calling code."""
+    number = normalise(raw_number, country)
     if number is None:
         return Answer(None, INVALID_NUMBER)
     with connection.cursor() as cursor:

@@ -2,6 +2,7 @@
 
 from django.conf import settings
 from django.db import models
+from django_countries.fields import CountryField
 
 
 class SwitchToken(models.Model):
@@ -13,6 +14,10 @@ class SwitchToken(models.Model):
     )
     created_at = models.DateTimeField(auto_now_add=True)
     revoked_at = models.DateTimeField(null=True, blank=True)
+    # Called numbers without a calling code are national numbers of this country (a US carrier
+    # sends 10 digits); blank: they must carry their calling code (with or without "+").
+    country = CountryField(blank=True, help_text="Country of the called numbers this switch sends without a "
+                                                 "calling code; blank if it always sends one.")
 
     class Meta:
         ordering = ["name"]

@@ -10,10 +10,11 @@ import binascii
 import hashlib
 import secrets
 
-from django.db import connection
+from django.db import connection, transaction
 from django.utils import timezone
 
 from accounts.models import acting_user
+from audit.record import record as audit
 from routing.models import SwitchToken
 
 PREFIX_LENGTH = 8
@@ -24,18 +25,35 @@ def digest(token: str) -> str:
     return hashlib.sha256(token.encode()).hexdigest()
 
 
-def create_token(name: str, by=None) -> tuple[SwitchToken, str]:
-    """A new token for switch ``name``: (its row, the plain token to show once)."""
+def create_token(name: str, by=None, country: str = "") -> tuple[SwitchToken, str]:
+    """A new token for switch ``name``: (its row, the plain token to show once). ``country``:
+    where the called numbers it sends without a calling code belong."""
     plain = secrets.token_urlsafe(32)
-    row = SwitchToken.objects.create(
-        name=name, digest=digest(plain), prefix=plain[:PREFIX_LENGTH], created_by=acting_user(by)
-    )
+    with transaction.atomic():
+        row = SwitchToken.objects.create(
+            name=name, digest=digest(plain), prefix=plain[:PREFIX_LENGTH], created_by=acting_user(by), country=country
+        )
+        audit("switch_token.created", obj=row, by=by, summary=f"Switch token {name} created ({row.prefix}…)",
+              changes={"country": (None, country)})
     return row, plain
 
 
-def revoke(token: SwitchToken) -> bool:
+def set_country(token: SwitchToken, country: str, *, before: str, by=None) -> None:
+    with transaction.atomic():
+        SwitchToken.objects.filter(pk=token.pk).update(country=country)
+        token.country = country
+        audit("switch_token.changed", obj=token, by=by, summary=f"Switch token {token.name}: country of national "
+              f"numbers {before or 'none'} -> {country or 'none'}", changes={"country": (before, country)})
+
+
+def revoke(token: SwitchToken, by=None) -> bool:
     """Revoke it now; False when it already was (the first revocation's time is kept)."""
-    return bool(SwitchToken.objects.filter(pk=token.pk, revoked_at__isnull=True).update(revoked_at=timezone.now()))
+    with transaction.atomic():
+        revoked = bool(SwitchToken.objects.filter(pk=token.pk, revoked_at__isnull=True)
+                       .update(revoked_at=timezone.now()))
+        if revoked:
+            audit("switch_token.revoked", obj=token, by=by, summary=f"Switch token {token.name} revoked")
+    return revoked
 
 
 def presented(request) -> str:
@@ -53,13 +71,23 @@ def presented(request) -> str:
 
 
 # Plain SQL: the ORM would spend longer building this query than the database answering it.
-_LIVE = f"SELECT 1 FROM {SwitchToken._meta.db_table} WHERE digest = %s AND revoked_at IS NULL"
+_LIVE = f"SELECT country FROM {SwitchToken._meta.db_table} WHERE digest = %s AND revoked_at IS NULL"
 
 
-def is_valid(token: str) -> bool:
-    """One indexed query: a token that exists and is not revoked."""
+class Switch:
+    """The switch a valid token belongs to, as much as a lookup needs."""
+
+    __slots__ = ("country",)
+
+    def __init__(self, country: str):
+        self.country = country or None  # called numbers without a calling code are national numbers here
+
+
+def switch_for(token: str) -> Switch | None:
+    """One indexed query: the switch of a token that exists and is not revoked, else None."""
     if not token or len(token) > MAX_TOKEN_LENGTH:
-        return False
+        return None
     with connection.cursor() as cursor:
         cursor.execute(_LIVE, [digest(token)])
-        return cursor.fetchone() is not None
+        row = cursor.fetchone()
+    return None if row is None else Switch(row[0])

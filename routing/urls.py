@@ -11,5 +11,6 @@ urlpatterns = [
     # For the admin.
     path("tokens/", views_tokens.TokenListView.as_view(), name="tokens"),
     path("tokens/create/", views_tokens.TokenCreateView.as_view(), name="token_create"),
+    path("tokens/<int:pk>/country/", views_tokens.TokenCountryView.as_view(), name="token_country"),
     path("tokens/<int:pk>/revoke/", views_tokens.TokenRevokeView.as_view(), name="token_revoke"),
 ]

@@ -32,19 +32,21 @@ def _no_number() -> JsonResponse:
 @require_safe
 def lookup(request):
     """GET /routing/lookup?number=+18555801802 -> the JSON answer."""
-    if not tokens.is_valid(tokens.presented(request)):
+    switch = tokens.switch_for(tokens.presented(request))
+    if switch is None:
         return _refused_token("Bearer")
     number = request.GET.get("number")
     if number is None:
         return _no_number()
-    return JsonResponse(answer_for(number).as_dict(), headers=_NO_STORE)
+    return JsonResponse(answer_for(number, switch.country).as_dict(), headers=_NO_STORE)
 
 
 @csrf_exempt  # mod_xml_curl POSTs its fields; the token guards it and nothing is changed
 @require_http_methods(["GET", "HEAD", "POST"])
 def freeswitch_dialplan(request):
     """mod_xml_curl's dialplan fetch -> a dialplan document (or "not found" for other contexts)."""
-    if not tokens.is_valid(tokens.presented(request)):
+    switch = tokens.switch_for(tokens.presented(request))
+    if switch is None:
         return _refused_token("Basic")
     fields = request.POST if request.method == "POST" else request.GET
     context = fields.get("Hunt-Context") or fields.get("Caller-Context") or settings.ROUTING_FREESWITCH_CONTEXT
@@ -53,7 +55,7 @@ def freeswitch_dialplan(request):
     number = fields.get("Caller-Destination-Number") or fields.get("destination_number") or fields.get("number")
     if number is None:
         return _no_number()
-    return _xml(freeswitch.dialplan(answer_for(number)))
+    return _xml(freeswitch.dialplan(answer_for(number, switch.country)))
 
 
 def _xml(body: bytes) -> HttpResponse:

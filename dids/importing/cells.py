@@ -12,7 +12,7 @@ from decimal import Decimal, InvalidOperation
 from django.core.exceptions import ValidationError
 from django_countries import countries
 
-from dids.export import FORMULA_START
+from billing_portal.csv_stream import as_typed
 from dids.forms import DIDForm, MONEY_FIELDS
 from dids.importing.columns import LABEL, ColumnMap
 from dids.models import DID, Provider
@@ -69,7 +69,7 @@ class Providers:
             self.by_key[provider.number] = provider
 
     def find(self, text: str) -> Provider:
-        text = unquoted(text)
+        text = as_typed(text)
         if not text:
             if self.default is None:
                 raise RowError("Provider: empty, and no provider was chosen for rows without one.")
@@ -133,13 +133,8 @@ def country_cell(text: str) -> str:
     return code
 
 
-def unquoted(text: str) -> str:
-    """Text as typed: without the apostrophe Export CSV puts before a would-be formula (dids/export.py)."""
-    return text[1:] if text[:1] == "'" and text[1:2] in FORMULA_START else text
-
-
 def text_cell(name: str, text: str) -> str:
-    text = unquoted(text)
+    text = as_typed(text)
     if len(text) > TEXT_FIELDS[name]:
         raise RowError(f"{LABEL[name]}: longer than {TEXT_FIELDS[name]} characters.")
     if "\x00" in text:  # the form refuses it too; PostgreSQL's COPY would fail the whole import

@@ -7,10 +7,10 @@ trailing "(USD)" or "(Sec.)" ignored, so "Monthly Fee", "monthly_fee" and
 "MonthlyFee (USD)" are one column.
 """
 
-import re
 from dataclasses import dataclass
 
 from dids.export import COLUMNS as EXPORT_COLUMNS
+from dids.importing.matching import loose
 from dids.importing.reader import FileError
 
 ALIASES = {
@@ -37,15 +37,6 @@ ALIASES = {
 # Without these a row cannot be a product: the seed stars DID and MonthlyFee
 # (Billing Days, also starred, has the form's default of 30).
 REQUIRED = ("number", "monthly_fee")
-
-_UNIT = re.compile(r"\((usd|sec\.?|seconds?)\)\s*$", re.I)
-_NOT_ALNUM = re.compile(r"[^a-z0-9/]")
-
-
-def loose(header: str) -> str:
-    """'MonthlyFee (USD)' -> 'monthlyfee'; 'Cost/Min(USD)' -> 'cost/min'; 'grace_time' -> 'gracetime'."""
-    return _NOT_ALNUM.sub("", _UNIT.sub("", header.strip().lstrip("\ufeff")).lower())
-
 
 def _lookup() -> dict[str, str]:
     table = {}

@@ -15,7 +15,9 @@ from pathlib import Path
 
 
 from accounts.models import acting_user
+from billing_portal.csv_stream import spreadsheet_safe
 from dids.importing.cells import RowError
+from dids.importing.reader import FileError
 from dids.importing.writer import open_writer
 from dids.models import DID, DIDImport
 
@@ -63,17 +65,22 @@ class Source:
 
 class ErrorReport:
     """Rejected rows as CSV: Line, Reason, then the row as it was (same header),
-    so the file can be corrected and imported again."""
+    so the file can be corrected and imported again. Cells that a spreadsheet would
+    run as a formula are written as Export CSV writes them (after an apostrophe,
+    which the imports take off again)."""
 
     def __init__(self, path: Path | None, header: list[str]):
-        self.file = path.open("w", newline="", encoding="utf-8") if path else None
+        try:
+            self.file = path.open("w", newline="", encoding="utf-8") if path else None
+        except OSError as error:  # a missing folder or no permission: one line, not a traceback
+            raise FileError(f"Cannot write the rejected rows to {path}: {error.strerror}.") from None
         if self.file:
             self.csv = csv.writer(self.file)
-            self.csv.writerow(["Line", "Reason"] + header)
+            self.csv.writerow(["Line", "Reason"] + [spreadsheet_safe(cell) for cell in header])
 
     def add(self, line: int, cells: list[str], reason: str) -> None:
         if self.file:
-            self.csv.writerow([line, reason] + cells)
+            self.csv.writerow([line, spreadsheet_safe(reason)] + [spreadsheet_safe(cell) for cell in cells])
 
     def close(self) -> None:
         if self.file:

@@ -47,7 +47,8 @@ def test_upload_previews_then_confirm_imports(admin_client, default_provider, ad
     rejected = admin_client.get(reverse("dids:import_preview_errors", args=[token]))
     rows = list(csv.reader(io.StringIO(b"".join(rejected.streaming_content).decode())))
     assert rows == [["Line", "Reason", "DID", "MonthlyFee (USD)", "City"],
-                    ["3", "MonthlyFee (USD): -1 is negative.", "18555801803", "-1", ""]]
+                    # "-1" would start a formula in a spreadsheet: written as Export CSV writes such text
+                    ["3", "MonthlyFee (USD): -1 is negative.", "18555801803", "'-1", ""]]
 
     assert admin_client.get(reverse("dids:import_confirm", args=[token])).status_code == 405  # no writes by GET
     response = admin_client.post(reverse("dids:import_confirm", args=[token]), follow=True)

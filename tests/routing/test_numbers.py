@@ -21,3 +21,15 @@ def test_common_forms_become_e164(raw):
 ])
 def test_anything_else_is_not_a_number(raw):
     assert normalise(raw) is None
+
+
+@pytest.mark.parametrize("raw, country, number", [
+    ("+44 (0) 20 7946 0958", None, "+442079460958"),  # was looked up as +4402079460958, stored as +442079460958
+    ("8555801803", "US", "+18555801803"),  # a US carrier's 10 digits, with the token's country
+    ("sip:8555801803@carrier.example.net", "US", "+18555801803"),
+    ("011442079460958", "US", "+442079460958"),
+    ("sip:%2B18555801802@carrier.example.net", None, "+18555801802"),  # an escaped + in the user part
+    ("18555801802", "GB", "+18555801802"),  # not a valid UK number: international
+])
+def test_the_switch_tokens_country_reads_national_numbers(raw, country, number):
+    assert normalise(raw, country) == number

@@ -134,6 +134,7 @@ MATRIX: dict[str, Rule] = {
     # --- switch tokens (admin) and the switch's endpoints -----------------------------------
     "routing:tokens": Rule(ADMIN_ONLY),
     "routing:token_create": Rule(ADMIN_ONLY, post=200),
+    "routing:token_country": Rule(ADMIN_ONLY, "switch_token", post=302, writes=True),
     "routing:token_revoke": Rule(ADMIN_ONLY, "switch_token", post=302, writes=True),
     "routing:lookup": Rule(SWITCH, get=401, post=405),
     "routing:freeswitch": Rule(SWITCH, get=401, post=401),

@@ -15,6 +15,7 @@ from billing.funds import add_funds
 from billing.models import DIDHistory, Subscription
 from billing.purchase import purchase_did
 from dids.models import DID
+from dids.models import DID
 from tests.factories import DIDFactory, make_account_user, make_admin
 
 D = Decimal
@@ -270,3 +271,22 @@ def test_the_destination_page_shows_the_call_cost_preview(setup):
     html = _client(setup["r1"]).get(_url(setup["did"]), {"seconds": "47"}).content.decode()
     assert "Call cost preview" in html and "You pay (USD)" in html and "Your buyers pay (USD)" in html
     assert "47 s" in html
+
+
+@pytest.mark.parametrize("text, country, stored", [
+    ("020 7946 0958", "GB", "+442079460958"),  # a national number of the DID's country
+    ("(415) 555-0100", "US", "+14155550100"),
+    ("011 44 20 7946 0958", "US", "+442079460958"),  # the DID country's international prefix
+    ("+44 (0) 20 7946 0958", "US", "+442079460958"),
+    ("tel:+44-20-7946-0958", None, "+442079460958"),
+])
+def test_a_pstn_number_is_read_like_every_number_of_the_product(text, country, stored):
+    assert normalise(PSTN, text, country=country) == stored
+
+
+def test_the_page_reads_a_national_pstn_number_in_the_dids_country(setup):
+    DID.objects.filter(pk=setup["did"].pk).update(country="GB")
+    client = _client(setup["c"])
+    assert "read in the DID's country (United Kingdom)" in client.get(_url(setup["did"])).content.decode()
+    assert client.post(_url(setup["did"]), {"call_type": PSTN, "destination": "020 7946 0958"}).status_code == 302
+    assert _sub(setup, "c").destination == "+442079460958"

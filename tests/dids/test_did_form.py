@@ -220,3 +220,50 @@ def test_money_fields_show_four_places_like_the_seed(admin_client, default_provi
     html = admin_client.get(reverse("dids:edit", args=[did.pk])).content.decode()
     assert 'value="1.0000"' in html and 'value="5.0000"' in html
     assert "$" not in html
+
+
+# --- the number read in the form's Country (dids/numbers.py) -----------------------------------------
+
+@pytest.mark.parametrize("typed, country, stored, note", [
+    # Was stored as +8555801803 (Cambodia) with Country United States.
+    ("8555801803", "US", "+18555801803", "“8555801803” read as +1 855-580-1803, United States"),
+    ("020 7946 0018", "GB", "+442079460018", "“020 7946 0018” read as +44 20 7946 0018, United Kingdom"),
+    ("030 12345678", "DE", "+493012345678", "read as +49 30 12345678, Germany"),
+    ("03-1234-5678", "JP", "+81312345678", "read as +81 3-1234-5678, Japan"),
+    ("011 44 20 7946 0958", "US", "+442079460958", "read as +44 20 7946 0958, United Kingdom"),
+    ("tel:+1-855-580-1802", "HK", "+18555801802", "“tel:+1-855-580-1802” read as +1 855-580-1802"),  # was refused
+])
+def test_the_did_is_read_in_the_forms_country_and_the_page_says_how(admin_client, seed_data, typed, country,
+                                                                    stored, note):
+    response = admin_client.post(reverse("dids:create"), {**seed_data, "number": typed, "country": country},
+                                 follow=True)
+    assert DID.objects.get().number == stored
+    assert note in response.content.decode()
+
+
+def test_an_ambiguous_number_says_which_reading_won(admin_client, seed_data):
+    response = admin_client.post(reverse("dids:create"), {**seed_data, "number": "(646) 555-0111", "country": "US"},
+                                 follow=True)
+    assert DID.objects.get().number == "+16465550111"  # not +6465550111, New Zealand
+    assert "not +64 6 555 0111, New Zealand" in response.content.decode()
+
+
+def test_a_number_typed_as_stored_gets_no_note(admin_client, seed_data):
+    response = admin_client.post(reverse("dids:create"), {**seed_data, "number": "+18555801802", "country": "US"},
+                                 follow=True)
+    assert "DID 18555801802 created." in response.content.decode() and "read as" not in response.content.decode()
+
+
+def test_a_national_number_with_another_error_keeps_what_was_typed(admin_client, seed_data):
+    response = admin_client.post(reverse("dids:create"), {**seed_data, "number": "(855) 580-1803", "country": "US",
+                                                          "monthly_fee": "-1"})
+    assert response.status_code == 200 and not DID.objects.exists()
+    assert 'value="(855) 580-1803"' in response.content.decode()
+
+
+def test_editing_keeps_the_stored_number_whatever_the_country(admin_client, seed_data):
+    did = DIDFactory(number="+18555801802", country="HK")
+    data = {**seed_data, "number": "+18555801802", "country": "KH", "city": "Phnom Penh"}
+    assert admin_client.post(reverse("dids:edit", args=[did.pk]), data).status_code == 302
+    did.refresh_from_db()
+    assert (did.number, did.city) == ("+18555801802", "Phnom Penh")

@@ -169,3 +169,12 @@ def test_the_preview_says_when_the_same_file_was_imported_before(admin_client, d
     again = upload(admin_client, name="renamed.csv").content.decode()
     assert "This file was imported before as" in again and f"Import #{imported.pk}</a>" in again
     assert "was imported before" not in upload(admin_client, content=FILE + b"18555801809,1,\n").content.decode()
+
+
+def test_a_range_typed_in_national_form_is_read_in_its_country(admin_client, default_provider):
+    response = admin_client.post(reverse("dids:range"), range_data(default_provider, first="(855) 580-1800",
+                                                                   last="(855) 580-1804"))
+    report = response.context["report"]
+    assert (report.rows_read, report.new) == (5, 5)  # was refused: +8555801800 is not a block of +1 numbers
+    admin_client.post(reverse("dids:import_confirm", args=[token_of(response)]))
+    assert sorted(DID.objects.values_list("number", flat=True)) == [f"+1855580180{n}" for n in range(5)]

@@ -3,7 +3,8 @@
 Locally, tests marked ``postgres`` are skipped on SQLite and tests marked
 ``browser`` are skipped without Chromium, and the run ends with a plain list of
 what was not run. In CI (``CI`` set) nothing may be skipped: a missing
-PostgreSQL or Chromium fails those tests instead.
+PostgreSQL or Chromium fails those tests instead. Tests marked ``kamailio``
+follow the same rule for the kamailio binary.
 """
 
 import os
@@ -17,12 +18,13 @@ from billing.ledger import ledger_sum
 os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")  # Playwright's sync API beside live_server
 
 CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser") or ""
+KAMAILIO = shutil.which("kamailio", path=os.pathsep.join([os.environ.get("PATH", ""), "/usr/sbin"])) or ""
 IN_CI = os.environ.get("CI", "").lower() in {"1", "true", "yes"}
 CHROMIUM_ARGS = [
     "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage", "--disable-quic", "--no-first-run",
     "--disable-background-networking", "--disable-component-update", "--disable-sync",
 ]
-_not_run: dict[str, list[str]] = {"postgres": [], "browser": []}
+_not_run: dict[str, list[str]] = {"postgres": [], "browser": [], "kamailio": []}
 
 
 def _missing(kind: str) -> str | None:
@@ -30,12 +32,14 @@ def _missing(kind: str) -> str | None:
         return "needs PostgreSQL (set DATABASE_URL=postgres://...)"
     if kind == "browser" and not CHROMIUM:
         return "needs Chromium (apt-get install -y chromium)"
+    if kind == "kamailio" and not KAMAILIO:
+        return "needs Kamailio (apt-get install -y kamailio kamailio-extra-modules kamailio-utils-modules)"
     return None
 
 
 @pytest.fixture(autouse=True)
 def _require_real_parts(request):
-    for kind in ("postgres", "browser"):
+    for kind in ("postgres", "browser", "kamailio"):
         if request.node.get_closest_marker(kind):
             reason = _missing(kind)
             if reason and IN_CI:
@@ -46,7 +50,7 @@ def _require_real_parts(request):
 
 
 def pytest_terminal_summary(terminalreporter):
-    for kind, what in (("postgres", "PostgreSQL-only"), ("browser", "browser")):
+    for kind, what in (("postgres", "PostgreSQL-only"), ("browser", "browser"), ("kamailio", "Kamailio")):
         if _not_run[kind]:
             terminalreporter.write_line("")
             terminalreporter.write_line(

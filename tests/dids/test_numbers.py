@@ -76,3 +76,20 @@ def test_the_fast_path_agrees_with_phonenumbers_for_every_calling_code():
                 assert got == expected, compact
                 checked += 1
     assert checked > 30_000
+
+
+def test_the_validity_shortcut_agrees_with_phonenumbers():
+    """dids.numbers._valid builds the number from its parts instead of parsing it again."""
+    from dids.numbers import _international, _valid
+
+    rng = random.Random(646)
+    checked = 0
+    for code in phonenumbers.COUNTRY_CODE_TO_REGION_CODE:
+        for _ in range(40):
+            rest = "".join(rng.choice("0123456789") for _ in range(rng.randint(4, 12)))
+            e164 = _international(f"+{code}{rest}")
+            if e164 is None:
+                continue
+            assert _valid(e164) == phonenumbers.is_valid_number(phonenumbers.parse(e164, None)), e164
+            checked += 1
+    assert checked > 3000

@@ -128,7 +128,7 @@ class DID(models.Model):
             models.Index(fields=["status", "number"], name="did_status_number"),
             # Sorting by creation (newest first). City, Province, MonthlyFee and the other sorts have no
             # index of their own: every index is written by every import and bulk change, and those
-            # three cost a million-row import 13 s (README, Decisions); they sort the filtered rows.
+            # three cost a million-row import 13 s (docs/decisions.md); they sort the filtered rows.
             models.Index(fields=["created_at", "id"], name="did_created"),
             # Buy DIDs for accounts under the operator: its unsold Active DIDs by number, and by country.
             models.Index(fields=["number"], condition=Q(holder__isnull=True, status="active"), name="did_pool_number"),

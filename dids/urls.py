@@ -13,6 +13,7 @@ urlpatterns = [
     path("bulk/", views_bulk.DIDBulkView.as_view(), name="bulk"),
     path("import/", views_import.ImportView.as_view(), name="import"),
     path("range/", views_import.RangeView.as_view(), name="range"),
+    path("import/<str:token>/check/", views_import.ImportCheckView.as_view(), name="import_check"),
     path("import/<str:token>/confirm/", views_import.ImportConfirmView.as_view(), name="import_confirm"),
     path("import/<str:token>/discard/", views_import.ImportDiscardView.as_view(), name="import_discard"),
     path("import/<str:token>/rejected.csv", views_import.PreviewErrorsView.as_view(), name="import_preview_errors"),

@@ -1,33 +1,59 @@
 """Admin pages of bulk creation: CSV import and ranges (preview, confirm),
 the list of imports, an import's report, its error file, and undo.
 
-A preview waits in the admin's session (the uploaded file in DID_IMPORT_DIR);
-Confirm writes, by POST only. The pipeline (dids/importing/) does the work.
+A preview waits in the admin's session (the uploaded file in DID_IMPORT_DIR) with
+the choices it was made with: the settings, the columns' matching and the answer
+about prices. Check again (POST) makes it again with the admin's changes; Confirm
+(POST) writes exactly what the last preview showed. The pipeline (dids/importing/)
+does the work.
 """
 
 from django.contrib import messages
 from django.core.exceptions import ValidationError
+from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.generic import FormView, TemplateView, View
 
 from accounts.permissions import AdminRequiredMixin
 from billing_portal.csv_stream import csv_file_download
+from billing_portal.forms import ColumnMatchForm
 from billing_portal.listing import paginate
-from dids.import_forms import DIDImportForm, DIDRangeForm
+from dids.import_forms import DIDImportForm, DIDRangeForm, ImportSettingsForm
 from dids.importing import uploads
+from dids.importing.columns import FIELD_CHOICES
 from dids.importing.pending import PendingPreviews
-from dids.importing.csv_file import checksum, earlier_import, import_csv
+from dids.importing.csv_file import Preview, checksum, earlier_import, import_csv, inspect_csv, preview_csv
 from dids.importing.pipeline import Report
 from dids.importing.ranges import import_range
 from dids.importing.reader import FileError
 from dids.importing.undo import UndoRefused, sold_count, undo_import
-from dids.models import DID, DIDImport, Provider
+from dids.models import DID, DIDImport
 
 PENDING = PendingPreviews("did_import_pending")  # token -> what the preview was made from
 
 
-def _preview(request, token: str, report: Report, title: str, **extra):
+def _preview(request, token: str, report: Report | None, title: str, **extra):
     return render(request, "dids/import_preview.html", dict(report=report, token=token, title=title, **extra))
+
+
+def _csv_preview(request, token: str, result: Preview, filename: str, settings_form: ImportSettingsForm,
+                 match_data=None):
+    """The preview of a file: what the rows become (when nothing is left to settle), how the
+    columns are matched (changeable; ``match_data``: the choices as posted, shown again), the
+    settings, Check again."""
+    match_form = ColumnMatchForm(match_data, header=result.header, used_as=result.plan.used_as, fields=FIELD_CHOICES,
+                                 samples=result.samples)
+    path = uploads.upload_path(token)
+    return _preview(request, token, result.report, f"Import {filename}", plan=result.plan, match_form=match_form,
+                    settings_form=settings_form, decimal_comma=result.decimal_comma,
+                    earlier=earlier_import(checksum(path)) if result.report is not None else None)
+
+
+def _pending_csv(filename: str, settings_form: ImportSettingsForm, overrides: dict[int, str], result: Preview) -> dict:
+    # Confirm reads the file with every column as this preview used it (used_as), whatever the choices were.
+    return {"kind": "csv", "filename": filename, "settings": settings_form.kept(),
+            "overrides": {str(i): name for i, name in overrides.items()}, "used_as": result.plan.used_as,
+            "ready": result.report is not None}
 
 
 class ImportView(AdminRequiredMixin, FormView):
@@ -37,17 +63,55 @@ class ImportView(AdminRequiredMixin, FormView):
     def form_valid(self, form):
         token = uploads.save_upload(form.cleaned_data["file"])
         path = uploads.upload_path(token)
-        provider = form.cleaned_data["provider"]
         try:
-            report = import_csv(path, default_provider=provider, write=False,
-                                errors_path=uploads.preview_errors_path(token))
+            result = preview_csv(path, default_provider=form.cleaned_data["provider"], choices=form.choices(),
+                                 errors_path=uploads.preview_errors_path(token))
         except FileError as error:
             uploads.forget(token)
             form.add_error("file", str(error))
             return self.form_invalid(form)
         name = form.cleaned_data["file"].name
-        PENDING.remember(self.request, token, {"kind": "csv", "filename": name, "provider": provider.pk})
-        return _preview(self.request, token, report, f"Import {name}", earlier=earlier_import(checksum(path)))
+        PENDING.remember(self.request, token, _pending_csv(name, form, {}, result))
+        return _csv_preview(self.request, token, result, name, ImportSettingsForm(initial=form.kept()))
+
+
+class ImportCheckView(AdminRequiredMixin, View):
+    """POST: the preview again with the admin's column choices, answer and settings."""
+
+    def post(self, request, token):
+        pending = PENDING.get(request, token)
+        if pending["kind"] != "csv" or "settings" not in pending:  # a range, or a preview from before the choices
+            raise Http404("Not a file's preview")
+        path = uploads.upload_path(token)
+        overrides = {int(i): name for i, name in pending["overrides"].items()}
+        settings_form = ImportSettingsForm(request.POST)
+        try:
+            if not settings_form.is_valid():
+                # Nothing is checked with values the form refuses: the last matching, the errors, no Confirm.
+                kept = ImportSettingsForm(pending["settings"])
+                choices = kept.choices(overrides) if kept.is_valid() else None
+                result = inspect_csv(path, choices=choices)
+                return _csv_preview(request, token, result, pending["filename"], settings_form, request.POST)
+            changed = _changed_columns(request.POST, pending["used_as"])
+            overrides.update(changed)
+            result = preview_csv(path, default_provider=settings_form.cleaned_data["provider"],
+                                 choices=settings_form.choices(overrides),
+                                 errors_path=uploads.preview_errors_path(token))
+        except (FileError, FileNotFoundError) as error:
+            PENDING.forget(request, token)
+            messages.error(request, f"Nothing was imported: {error}")
+            return redirect("dids:import")
+        PENDING.remember(request, token, _pending_csv(pending["filename"], settings_form, overrides, result))
+        return _csv_preview(request, token, result, pending["filename"], ImportSettingsForm(initial=settings_form.kept()))
+
+
+def _changed_columns(data, used_as: list[str]) -> dict[int, str]:
+    """The columns whose "Used as" the admin changed on the preview (the others keep following
+    the file's names and the answer about prices)."""
+    form = ColumnMatchForm(data, header=[""] * len(used_as), used_as=used_as, fields=FIELD_CHOICES)
+    form.is_valid()  # a value that is no choice is left out of cleaned_data: the column stays as it was
+    return {index: name for index, name in form.overrides().items()
+            if f"column_{index}" in data and name != used_as[index]}
 
 
 class RangeView(AdminRequiredMixin, FormView):
@@ -82,8 +146,14 @@ class ImportConfirmView(AdminRequiredMixin, View):
         errors = uploads.preview_errors_path(token)
         try:
             if pending["kind"] == "csv":
+                settings_form = ImportSettingsForm(pending.get("settings", {}))
+                if not settings_form.is_valid():  # e.g. its provider was deactivated since
+                    raise FileError("the settings of the preview are no longer valid; upload the file again.")
+                if not pending.get("ready"):
+                    raise FileError("the preview still has questions; answer them and Check again first.")
                 report = import_csv(
-                    uploads.upload_path(token), default_provider=Provider.objects.get(pk=pending["provider"]),
+                    uploads.upload_path(token), default_provider=settings_form.cleaned_data["provider"],
+                    choices=settings_form.choices(dict(enumerate(pending["used_as"]))),
                     write=True, errors_path=errors, source_kind=DIDImport.Source.BROWSER,
                     filename=pending["filename"], by=request.user,
                 )

@@ -2,10 +2,21 @@
 
 Plain functions instead of a Django form per row: a million rows must be checked
 in seconds. The limits are read from the Create Product form's fields, so the
-import and the form accept exactly the same values.
+import, its defaults and the form accept exactly the same values.
+
+The DID is read with ``read_number`` in the row's Country, or, for a row without
+one, in the import's country; such a row stores that country when its number uses
+the country's calling code (a number of another country keeps no Country rather
+than a wrong one).
+
+Amounts: a decimal point, no thousands separator (5, 5.00, $2.50). In a
+semicolon-separated file (a European spreadsheet) the comma is the decimal mark and
+dots may group thousands (5,00; 1.234,50); a lone ``1.234`` there could be either
+and is refused. A comma in a comma- or tab-separated file is refused (5,00 or 1,000?).
 """
 
 import re
+from dataclasses import dataclass, field
 from functools import lru_cache, partial
 from decimal import Decimal, InvalidOperation
 
@@ -14,9 +25,9 @@ from django_countries import countries
 
 from billing_portal.csv_stream import as_typed
 from dids.forms import DIDForm, MONEY_FIELDS
-from dids.importing.columns import LABEL, ColumnMap
+from dids.importing.columns import LABEL
 from dids.models import DID, Provider
-from dids.numbers import normalize_did
+from dids.numbers import NumberReading, country_mismatch, country_name, mismatch_warning, read_number, search_digits
 
 WHOLE_FIELDS = ("grace_time", "initial_increment", "increment", "call_timeout", "billing_days", "concurrent_calls")
 TEXT_FIELDS = {"city": 100, "province": 100}
@@ -27,6 +38,9 @@ FIELDS = ("category", "number", "provider", "country", "city", "province", "buy_
 )
 
 _MONEY = re.compile(r"^\$?\s*(\d+(?:\.\d*)?|\.\d+)\s*(?:usd)?$", re.I)
+# Semicolon files (European spreadsheets): a decimal comma, dots only between groups of three digits.
+_MONEY_COMMA = re.compile(r"^\$?\s*(\d+|[1-9]\d{0,2}(?:\.\d{3})+)?(?:,(\d*))?\s*(?:usd)?$", re.I)
+_ONE_GROUP = re.compile(r"^\$?\s*([1-9]\d{0,2})\.(\d{3})\s*(?:usd)?$", re.I)  # 1.234: 1234 or 1.234?
 _WHOLE = re.compile(r"^\d+$")
 _PROVIDER_WITH_NUMBER = re.compile(r"^(?P<name>.*?)\s*\((?P<number>\d{10})\)$")  # "default provider (3673942894)"
 _COUNTRY_CODES = {code for code, _ in countries}
@@ -42,7 +56,10 @@ _CATEGORY = {c.lower(): c for c, _ in DID.Category.choices}
 
 
 class RowError(ValueError):
-    """Why a row is refused, fit for the error report (names the column)."""
+    """Why a row is refused, fit for the error report (names the column). ``read_as``: the
+    number as it would be stored, when it could be read."""
+
+    read_as = ""
 
 
 def _bounds(name):
@@ -83,17 +100,11 @@ class Providers:
         return provider
 
 
-def money_cell(name: str, text: str) -> Decimal:
-    match = _MONEY.match(text)
-    if not match:
-        if text.startswith("-"):
-            raise RowError(f"{LABEL[name]}: {text} is negative.")
-        if "," in text:  # 5,00 (decimal comma) or 1,000 (thousands): ambiguous, so neither
-            raise RowError(f"{LABEL[name]}: “{text}” has a comma; write amounts with a decimal point and "
-                           "no thousands separator (5.00, 1000).")
-        raise RowError(f"{LABEL[name]}: “{text}” is not an amount (plain digits, e.g. 5 or 5.0000).")
+def money_cell(name: str, text: str, decimal_comma: bool = False) -> Decimal:
+    """``decimal_comma``: the file is semicolon-separated (see the module's note)."""
+    digits = _amount_digits(name, text, decimal_comma)
     try:
-        value = Decimal(match[1])
+        value = Decimal(digits)
     except InvalidOperation:
         raise RowError(f"{LABEL[name]}: “{text}” is not an amount.") from None
     if value.as_tuple().exponent < -4:
@@ -102,6 +113,32 @@ def money_cell(name: str, text: str) -> Decimal:
     if value > high:
         raise RowError(f"{LABEL[name]}: {text} is more than {high}.")
     return value.quantize(Decimal("0.0001"))
+
+
+def _amount_digits(name: str, text: str, decimal_comma: bool) -> str:
+    """The amount as Decimal reads it ("1234.50"), or RowError."""
+    if decimal_comma:
+        one_group = _ONE_GROUP.match(text)
+        if one_group:
+            whole, comma = f"{one_group[1]}{one_group[2]}", f"{one_group[1]},{one_group[2]}"
+            raise RowError(f"{LABEL[name]}: “{text}” could be {whole} or {comma}; this file is semicolon-separated, "
+                           f"so write {whole} or {comma} (a comma before the decimals, no thousands dot).")
+        match = _MONEY_COMMA.match(text)
+        if match and (match[1] or match[2]):
+            return f"{(match[1] or '0').replace('.', '')}.{match[2] or ''}"
+    match = _MONEY.match(text)
+    if match:
+        return match[1]
+    if text.startswith("-"):
+        raise RowError(f"{LABEL[name]}: {text} is negative.")
+    if decimal_comma and "," in text:
+        raise RowError(f"{LABEL[name]}: “{text}” is not an amount; this file is semicolon-separated, so write "
+                       "amounts with a decimal comma and no thousands separator or dots between groups of three "
+                       "(5,00; 1234,50; 1.234,50).")
+    if "," in text:  # 5,00 (decimal comma) or 1,000 (thousands): ambiguous, so neither
+        raise RowError(f"{LABEL[name]}: “{text}” has a comma; write amounts with a decimal point and "
+                       "no thousands separator (5.00, 1000).")
+    raise RowError(f"{LABEL[name]}: “{text}” is not an amount (plain digits, e.g. 5 or 5.0000).")
 
 
 def whole_cell(name: str, text: str) -> int:
@@ -145,31 +182,128 @@ def text_cell(name: str, text: str) -> str:
 # How each column's non-blank text becomes a value (DID and Provider are special).
 # Cached: a carrier's file repeats the same few prices, periods and statuses a
 # million times (errors are raised again each time, never cached).
-PARSERS = {
-    **{name: partial(money_cell, name) for name in MONEY_FIELDS},
-    **{name: partial(whole_cell, name) for name in WHOLE_FIELDS},
-    **{name: partial(text_cell, name) for name in TEXT_FIELDS},
-    "status": partial(choice_cell, "status", table=_STATUS),
-    "billing_type": partial(choice_cell, "billing_type", table=_BILLING_TYPE),
-    "category": partial(choice_cell, "category", table=_CATEGORY),
-    "country": country_cell,
-}
-PARSERS = {name: lru_cache(maxsize=4096)(parse) for name, parse in PARSERS.items()}
+def _parsers(decimal_comma: bool) -> dict:
+    table = {
+        **{name: partial(money_cell, name, decimal_comma=decimal_comma) for name in MONEY_FIELDS},
+        **{name: partial(whole_cell, name) for name in WHOLE_FIELDS},
+        **{name: partial(text_cell, name) for name in TEXT_FIELDS},
+        "status": partial(choice_cell, "status", table=_STATUS),
+        "billing_type": partial(choice_cell, "billing_type", table=_BILLING_TYPE),
+        "category": partial(choice_cell, "category", table=_CATEGORY),
+        "country": country_cell,
+    }
+    return {name: lru_cache(maxsize=4096)(parse) for name, parse in table.items()}
 
 
-def row_values(cells: list[str], columns: ColumnMap, providers: Providers) -> dict:
-    """The DID's field values for one row; blank cells take the form's defaults.
-    Raises RowError for the first problem found."""
-    width = len(cells)
-    texts = {name: cells[i].strip() if i < width else "" for name, i in columns.positions.items()}
-    try:
-        number = normalize_did(texts["number"])
-    except ValidationError as error:
-        raise RowError(f"DID: {error.messages[0]}") from None
-    values = dict(DEFAULTS, number=number, provider=providers.find(texts.get("provider", "")).pk)
-    if not texts["monthly_fee"]:
-        raise RowError("MonthlyFee (USD): empty; every DID needs its monthly price.")
-    for name, text in texts.items():
-        if text and name in PARSERS:
-            values[name] = PARSERS[name](text)
-    return values
+PARSERS = {False: _parsers(False), True: _parsers(True)}  # by decimal_comma
+
+
+class RowReader:
+    """One row's cells -> the DID's values, or RowError for the first problem found.
+    Blank cells (and fields without a column) take the import's defaults, then the
+    Create Product form's. The values also carry how the number was read (``_reading``,
+    ``_mismatch``) for the preview; the writer takes only the DID's fields."""
+
+    def __init__(self, positions: dict[str, int], providers: Providers, *, country: str = "",
+                 defaults: dict | None = None, decimal_comma: bool = False):
+        self.positions = positions
+        self.providers = providers
+        self.country = country
+        self.defaults = dict(defaults or {})
+        self.base = dict(DEFAULTS, **self.defaults)
+        self.parsers = PARSERS[decimal_comma]
+        self._mismatches: dict[tuple[str, str], bool] = {}
+
+    def mismatch(self, e164: str, country: str) -> bool:
+        """numbers.country_mismatch, once per calling code and country: the first four
+        characters of an E.164 number hold its calling code (codes are prefix-free)."""
+        key = (e164[:4], country)
+        found = self._mismatches.get(key)
+        if found is None:
+            found = self._mismatches[key] = country_mismatch(e164, country)
+        return found
+
+    def __call__(self, cells: list[str]) -> dict:
+        width = len(cells)
+        texts = {name: cells[i].strip() if i < width else "" for name, i in self.positions.items()}
+        own_country = texts.pop("country", "")
+        country = self.parsers["country"](own_country) if own_country else self.country
+        try:
+            reading = read_number(as_typed(texts.pop("number")), country or None)  # '+1… from a rejected-rows file
+        except ValidationError as error:
+            raise RowError(f"DID: {error.messages[0]}") from None
+        number = reading.e164
+        mismatch = bool(country) and self.mismatch(number, country)
+        if mismatch and not own_country:
+            country, mismatch = "", False  # the import's country is not this number's: no Country rather than a wrong one
+        values = dict(self.base, number=number, country=country, _reading=reading, _mismatch=mismatch)
+        try:
+            values["provider"] = self.providers.find(texts.pop("provider", "")).pk
+            if not texts.get("monthly_fee") and "monthly_fee" not in self.defaults:
+                raise RowError("MonthlyFee (USD): empty; every DID needs its monthly price.")
+            parsers = self.parsers
+            for name, text in texts.items():
+                if text:
+                    values[name] = parsers[name](text)
+        except RowError as error:
+            error.read_as = number
+            raise
+        return values
+
+
+SAMPLE = 10  # rows shown with how their number was read
+NOTABLE = 5  # ambiguous readings and country warnings shown, each
+
+
+@dataclass
+class ReadAs:
+    line: int
+    typed: str  # the number as in the file
+    e164: str  # as stored
+    country: str  # the row's Country as stored (ISO code or "")
+    note: str = ""
+
+    @property
+    def country_label(self) -> str:
+        return f"{country_name(self.country)} ({self.country})" if self.country else "—"
+
+
+@dataclass
+class Readings:
+    """How the file's numbers were read, for the preview: counts and the first rows."""
+
+    number_at: int
+    national: int = 0  # read as national numbers of their country (the digits changed)
+    ambiguous: int = 0  # both readings valid; the national one won
+    mismatched: int = 0  # a Country that does not use the number's calling code (a warning)
+    sample: list[ReadAs] = field(default_factory=list)
+    ambiguous_rows: list[ReadAs] = field(default_factory=list)
+    mismatched_rows: list[ReadAs] = field(default_factory=list)
+
+    def observe(self, line: int, cells: list[str], values: dict) -> None:
+        reading: NumberReading = values["_reading"]
+        if reading.national_in is None and not values["_mismatch"] and len(self.sample) >= SAMPLE:
+            return  # most rows of a big file: nothing to count or show
+        national = reading.national_in is not None and search_digits(self._typed(cells)) != reading.e164[1:]
+        if national:
+            self.national += 1
+        if reading.ambiguous:
+            self.ambiguous += 1
+            if len(self.ambiguous_rows) < NOTABLE:
+                self.ambiguous_rows.append(self._row(line, cells, values, reading.explanation))
+        if values["_mismatch"]:
+            self.mismatched += 1
+            if len(self.mismatched_rows) < NOTABLE:
+                self.mismatched_rows.append(
+                    self._row(line, cells, values, mismatch_warning(reading.e164, values["country"])))
+        if len(self.sample) < SAMPLE:
+            note = reading.explanation if national or reading.ambiguous else ""
+            if values["_mismatch"]:
+                note = (note + "; " if note else "") + mismatch_warning(reading.e164, values["country"])
+            self.sample.append(self._row(line, cells, values, note))
+
+    def _typed(self, cells: list[str]) -> str:
+        return cells[self.number_at].strip() if self.number_at < len(cells) else ""
+
+    def _row(self, line, cells, values, note) -> ReadAs:
+        return ReadAs(line, self._typed(cells), values["number"], values["country"], note)

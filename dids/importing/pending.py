@@ -14,10 +14,12 @@ class PendingPreviews:
         self.session_key = session_key
 
     def remember(self, request, token: str, what) -> None:
+        """Keep ``what`` for ``token``: a new preview, or the same one made again with new choices."""
         pending = request.session.get(self.session_key, {})
-        for old in list(pending)[:-(KEEP - 1)]:
-            uploads.forget(old)
-            del pending[old]
+        if token not in pending:
+            for old in list(pending)[:-(KEEP - 1)]:
+                uploads.forget(old)
+                del pending[old]
         pending[token] = what
         request.session[self.session_key] = pending
 

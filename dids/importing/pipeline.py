@@ -30,6 +30,7 @@ class Rejected:
     line: int
     number: str
     reason: str
+    read_as: str = ""  # the number as it would be stored, when it could be read
 
 
 @dataclass
@@ -38,13 +39,21 @@ class Report:
     new: int = 0
     duplicates: int = 0
     invalid: int = 0
+    repeated: int = 0  # of the duplicates: numbers an earlier line of the same file has
     ignored_columns: list[str] = field(default_factory=list)
     first_errors: list[Rejected] = field(default_factory=list)
     import_record: DIDImport | None = None
+    readings: object = None  # how the numbers were read (the CSV import's cells.Readings)
 
     @property
     def rejected(self) -> int:
         return self.duplicates + self.invalid
+
+    @property
+    def not_imported(self) -> int:
+        """Rows whose content is not in the portal: invalid ones and numbers repeated in the file
+        (a number that already exists was imported before)."""
+        return self.invalid + self.repeated
 
 
 @dataclass
@@ -58,29 +67,34 @@ class Source:
     number_at: int
     header: list[str]
     ignored: list[str] = field(default_factory=list)
+    observe: Callable[[int, list[str], dict], None] | None = None  # sees each row that parsed
+    read_as: bool = False  # the error report gets a "Read as" column (the number as it would be stored)
 
     def shown_number(self, cells: list[str]) -> str:
         return cells[self.number_at] if self.number_at < len(cells) else ""
 
 
 class ErrorReport:
-    """Rejected rows as CSV: Line, Reason, then the row as it was (same header),
-    so the file can be corrected and imported again. Cells that a spreadsheet would
-    run as a formula are written as Export CSV writes them (after an apostrophe,
-    which the imports take off again)."""
+    """Rejected rows as CSV: Line, Reason (and with ``read_as``, Read as: the number as it
+    would be stored), then the row as it was (same header), so the file can be corrected
+    and imported again. Cells that a spreadsheet would run as a formula are written as
+    Export CSV writes them (after an apostrophe, which the imports take off again)."""
 
-    def __init__(self, path: Path | None, header: list[str]):
+    def __init__(self, path: Path | None, header: list[str], *, read_as: bool = False):
         try:
             self.file = path.open("w", newline="", encoding="utf-8") if path else None
         except OSError as error:  # a missing folder or no permission: one line, not a traceback
             raise FileError(f"Cannot write the rejected rows to {path}: {error.strerror}.") from None
+        self.read_as = read_as
         if self.file:
             self.csv = csv.writer(self.file)
-            self.csv.writerow(["Line", "Reason"] + [spreadsheet_safe(cell) for cell in header])
+            self.csv.writerow(["Line", "Reason"] + (["Read as"] if read_as else [])
+                              + [spreadsheet_safe(cell) for cell in header])
 
-    def add(self, line: int, cells: list[str], reason: str) -> None:
+    def add(self, line: int, cells: list[str], reason: str, read_as: str = "") -> None:
         if self.file:
-            self.csv.writerow([line, spreadsheet_safe(reason)] + [spreadsheet_safe(cell) for cell in cells])
+            self.csv.writerow([line, spreadsheet_safe(reason)] + ([spreadsheet_safe(read_as)] if self.read_as else [])
+                              + [spreadsheet_safe(cell) for cell in cells])
 
     def close(self) -> None:
         if self.file:
@@ -105,40 +119,48 @@ def existing_numbers(numbers: list[str]) -> set[str]:
     return set(DID.objects.filter(number__in=numbers).values_list("number", flat=True))
 
 
+_INVALID, _REPEATED, _EXISTS = "invalid", "repeated", "exists"
+
+
 def check(source: Source, report: Report, errors: ErrorReport, writer=None) -> Report:
     """Sort every row into new / duplicate / invalid; hand the new ones to the writer when writing."""
     seen: dict[str, int] = {}  # number -> first line, for duplicates inside the file
-    parse = source.parse
+    parse, observe = source.parse, source.observe
     for chunk in chunks(source.lines):
         report.rows_read += len(chunk)
-        checked, rejected = [], []  # rejected: (line, cells, reason, is a duplicate)
+        checked, rejected = [], []  # rejected: (line, cells, reason, kind: INVALID, REPEATED or EXISTS, read as)
         for line, cells in chunk:
             try:
                 values = parse(cells)
             except RowError as error:
-                rejected.append((line, cells, str(error), False))
+                rejected.append((line, cells, str(error), _INVALID, error.read_as))
                 continue
-            first = seen.setdefault(values["number"], line)
+            if observe is not None:
+                observe(line, cells, values)
+            number = values["number"]
+            first = seen.setdefault(number, line)
             if first != line:
-                rejected.append((line, cells, f"Duplicate: {values['number']} is also on line {first}.", True))
+                rejected.append((line, cells, f"Duplicate: {number} is also on line {first}.", _REPEATED, number))
             else:
                 checked.append((line, cells, values))
         existing = existing_numbers([values["number"] for _, _, values in checked])
         for line, cells, values in checked:
-            if values["number"] in existing:
-                rejected.append((line, cells, f"Duplicate: DID {values['number']} already exists.", True))
+            number = values["number"]
+            if number in existing:
+                rejected.append((line, cells, f"Duplicate: DID {number} already exists.", _EXISTS, number))
             else:
                 report.new += 1
                 if writer is not None:
                     writer.add(values)
-        for line, cells, reason, duplicate in sorted(rejected, key=lambda r: r[0]):  # the report reads in file order
-            if duplicate:
-                report.duplicates += 1
-            else:
+        for line, cells, reason, kind, read_as in sorted(rejected, key=lambda r: r[0]):  # in file order
+            if kind == _INVALID:
                 report.invalid += 1
+            else:
+                report.duplicates += 1
+                report.repeated += kind == _REPEATED
             if len(report.first_errors) < FIRST_ERRORS:
-                report.first_errors.append(Rejected(line, source.shown_number(cells), reason))
-            errors.add(line, cells, reason)
+                report.first_errors.append(Rejected(line, source.shown_number(cells), reason, read_as))
+            errors.add(line, cells, reason, read_as)
     return report
 
 
@@ -148,7 +170,7 @@ def run(source: Source, *, errors_path: Path | None, write: bool, record: dict |
     import. ``record`` holds the DIDImport's own fields (source, filename, ...);
     ``size_bytes`` (of the input) chooses the writer."""
     report = Report(ignored_columns=source.ignored)
-    errors = ErrorReport(errors_path, source.header)
+    errors = ErrorReport(errors_path, source.header, read_as=source.read_as)
     writer = open_writer(dict(record or {}, created_by=acting_user(by)), size_bytes) if write else None
     try:
         check(source, report, errors, writer)

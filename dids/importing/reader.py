@@ -114,7 +114,7 @@ def read_table(stream: BinaryIO, *, has_header: bool = True) -> Table:
             except csv.Error as error:
                 raise _csv_error(reader.line_num + 2 + offset, error) from None
             start, last_line = last_line + 1, reader.line_num + 1 + offset
-            if any(c.strip() for c in cells):
+            if (cells and cells[0].strip()) or any(c.strip() for c in cells):  # the first cell decides most rows
                 yield start, cells
 
     return Table(header, rows(), dialect.delimiter)

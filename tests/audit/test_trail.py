@@ -8,7 +8,7 @@ from decimal import Decimal
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
-from django.core.management import call_command
+from django.core.management import CommandError, call_command
 from django.urls import reverse
 from django.utils import timezone
 
@@ -349,7 +349,9 @@ def test_a_browser_import_and_its_undo(admin_client, admin_user, default_provide
 def test_the_import_command_is_recorded_as_a_command(default_provider, tmp_path):
     path = tmp_path / "dids.csv"
     path.write_bytes(FILE)
-    call_command("import_dids", str(path), "--yes")
+    with pytest.raises(CommandError) as rejected:  # FILE has a rejected row: exit code 2 since issue 14
+        call_command("import_dids", str(path), "--yes")
+    assert rejected.value.returncode == 2
     row = only("dids.imported")
     assert_command(row)
     assert row.changes["created"] == [None, 2]

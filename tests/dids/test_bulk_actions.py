@@ -134,7 +134,7 @@ def test_delete_unsold_skips_held_and_previously_sold_dids(admin_user, reseller_
     assert (result.targeted, result.changed) == (3, 1)
     assert result.skipped == {"held by an account": 1, "sold before (set those to Inactive instead)": 1}
     assert set(DID.objects.values_list("pk", flat=True)) == {held.pk, sold_before.pk}
-    assert not DIDHistory.objects.filter(pk=free_history.pk).exists()  # cascaded (README: Decisions)
+    assert not DIDHistory.objects.filter(pk=free_history.pk).exists()  # cascaded (docs/decisions.md)
     assert not PriceOverride.objects.exists()
     assert LedgerEntry.objects.filter(did=sold_before).exists()
 

@@ -62,7 +62,8 @@ def test_a_nasty_file_is_sorted_line_by_line(tmp_path, default_provider, carrier
     assert reasons == {
         5: "Duplicate: +18555801802 is also on line 2.",
         6: "MonthlyFee (USD): -3 is negative.",
-        7: "DID: 12 is not a possible phone number.",
+        # Read in the row's Country since issue 14, and the message says so.
+        7: "DID: 12 is not a possible phone number: neither a valid number in United States nor one with a calling code.",
         8: "Provider: no provider named “Nobody”. Create it under Providers first.",
         9: "MonthlyFee (USD): 5.12345 has more than 4 decimal places.",
         10: "Billing Days: 0 is outside 1–3650.",
@@ -82,7 +83,7 @@ def test_a_nasty_file_is_sorted_line_by_line(tmp_path, default_provider, carrier
     assert created["+18555801811"].city == "Line\nbreak"
 
     rows = list(csv.reader(errors.open(encoding="utf-8")))
-    assert rows[0][:3] == ["Line", "Reason", "DID"]
+    assert rows[0][:4] == ["Line", "Reason", "Read as", "DID"]  # "Read as" since issue 14
     assert [int(r[0]) for r in rows[1:]] == sorted(reasons)  # every rejected row, in file order
     imported = report.import_record
     assert (imported.rows_read, imported.created, imported.duplicates, imported.invalid) == (13, 3, 2, 8)
@@ -113,7 +114,8 @@ def test_ten_thousand_rows_go_in_once_and_a_rerun_adds_nothing(tmp_path, default
     ("Number,Price\n", None),  # aliases: fine (no rows)
     ("Provider,MonthlyFee\n1,2\n", "missing: DID."),
     ("DID,Setup Fee\n1,2\n", "missing: MonthlyFee (USD)."),
-    ("DID,Number,MonthlyFee\n1,2,3\n", "Two columns mean DID: “DID” and “Number”."),
+    # "DID,Number,..." was refused ("Two columns mean DID"); since issue 14 the preferred one is used:
+    # tests/dids/test_import_carrier_sheets.py::test_two_columns_meaning_one_field_take_the_preferred_and_say_so
     ("", "The file is empty"),
 ])
 def test_a_header_that_cannot_be_used_refuses_the_file(tmp_path, default_provider, text, message):
@@ -239,7 +241,9 @@ def test_the_export_imports_back_unchanged(admin_client, tmp_path, default_provi
 
 def test_command_previews_asks_and_imports(tmp_path, default_provider, capsys):
     path = write(tmp_path, "DID,MonthlyFee\n18555801802,5\n18555801803,-5\n")
-    call_command("import_dids", str(path), "--dry-run")
+    with pytest.raises(CommandError, match="1 row would not be imported") as rejected:  # exit code 2 since issue 14
+        call_command("import_dids", str(path), "--dry-run")
+    assert rejected.value.returncode == 2
     assert "would be created: 1; duplicates: 0; invalid: 1" in capsys.readouterr().out
     assert not DID.objects.exists()
 
@@ -247,12 +251,15 @@ def test_command_previews_asks_and_imports(tmp_path, default_provider, capsys):
         call_command("import_dids", str(path))
     assert not DID.objects.exists()
 
-    call_command("import_dids", str(path), "--yes")
+    with pytest.raises(CommandError, match="1 row not imported") as rejected:
+        call_command("import_dids", str(path), "--yes")
+    assert rejected.value.returncode == 2
     out = capsys.readouterr().out
     assert "created: 1; duplicates: 0; invalid: 1" in out and "line 3: MonthlyFee (USD): -5 is negative." in out
     assert DID.objects.get().number == "+18555801802"
     errors = list(csv.reader(io.StringIO((tmp_path / "dids.errors.csv").read_text())))
-    assert errors[1][:3] == ["3", "MonthlyFee (USD): -5 is negative.", "18555801803"]
+    # Since issue 14 the number as it would be stored comes after the reason (spreadsheet-safe), then the row.
+    assert errors[1][:4] == ["3", "MonthlyFee (USD): -5 is negative.", "'+18555801803", "18555801803"]
 
     with pytest.raises(CommandError, match="No provider named 'Nope'"):
         call_command("import_dids", str(path), "--yes", "--provider", "Nope")

@@ -105,6 +105,7 @@ MATRIX: dict[str, Rule] = {
     "dids:bulk": Rule(ADMIN_ONLY, get=405, post=302),  # no action chosen: back to the list
     "dids:import": Rule(ADMIN_ONLY, post=200),
     "dids:range": Rule(ADMIN_ONLY, post=200),
+    "dids:import_check": Rule(ADMIN_ONLY, "did_preview", get=405, post=200),  # empty POST: the preview, its errors
     "dids:import_confirm": Rule(ADMIN_ONLY, "did_preview", get=405, post=302, writes=True, skip=LIVE_PREVIEW),
     "dids:import_discard": Rule(ADMIN_ONLY, "did_preview", get=405, post=302, writes=True, skip=LIVE_PREVIEW),
     "dids:import_preview_errors": Rule(ADMIN_ONLY, "did_preview"),

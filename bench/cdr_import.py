@@ -30,8 +30,11 @@ NOTES = (
     f"A {CALLS:,}-row CDR file in FreeSWITCH's column names (uuid, start_stamp, destination_number, billsec, plus "
     "2 ignored columns) of one day's calls, as a daily CDR import has them, 0 to 600 answered seconds, 0.5% bad "
     "rows and 0.5% calls to unknown numbers. "
-    "*rate and charge*: `rate_cdr_file(write=True)`: read, check and rate every call for every level, COPY the "
-    "calls and their per-level charges, post one ledger line per account, DID and day, in one transaction. "
+    "*rate and charge*: `rate_cdr_file(write=True)`: read the file twice (the first read finds each call's "
+    "rows and looks up the call ids charged before), check and rate every call for every level, COPY the calls "
+    "and their per-level charges from a second thread while the next block is read, check their references in "
+    "set-based queries, post one ledger line per account, DID and day, all in one transaction "
+    "(docs/cdr-import.md, Speed). "
     "*dry run*: the same without writing (the browser's preview). *rerun*: the same file again (every call "
     "already charged: nothing moves). *COPY*: the file into an unindexed table of text columns."
 )

@@ -138,6 +138,8 @@ AUTH_PASSWORD_VALIDATORS = [
 
 LANGUAGE_CODE = "en-us"
 TIME_ZONE = os.environ.get("TIME_ZONE", "UTC")
+# The zone of CDR times written without a UTC offset (the switch's clock): docs/cdr-import.md.
+CDR_TIME_ZONE = os.environ.get("CDR_TIME_ZONE", TIME_ZONE)
 USE_I18N = True
 USE_TZ = True
 # Thousands separators in counters ("1 - 25 of 1,234 Records").

@@ -7,6 +7,7 @@ app_name = "calls"
 urlpatterns = [
     path("calls/", views.CallListAdminView.as_view(), name="list"),
     path("calls/import/", views_import.CDRImportView.as_view(), name="import"),
+    path("calls/import/<str:token>/check/", views_import.CDRCheckView.as_view(), name="import_check"),
     path("calls/import/<str:token>/confirm/", views_import.CDRConfirmView.as_view(), name="import_confirm"),
     path("calls/import/<str:token>/discard/", views_import.CDRDiscardView.as_view(), name="import_discard"),
     path("calls/import/<str:token>/rejected.csv", views_import.CDRPreviewErrorsView.as_view(),

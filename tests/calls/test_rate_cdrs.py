@@ -2,6 +2,7 @@
 its rates, idempotent by call id, bad rows reported, all or nothing."""
 
 import csv
+import io
 from datetime import timedelta
 from decimal import Decimal
 
@@ -137,17 +138,17 @@ def test_bad_rows_are_reported_with_their_line_and_reason(chain, tmp_path):
 
     report = rate_cdr_file(path, write=True, errors_path=errors)
 
-    assert (report.rows_read, report.charged, report.invalid) == (9, 1, 8)
+    # Issue 14: the second row of call "ok1" is another leg of a charged call, no longer rejected.
+    assert (report.rows_read, report.charged, report.invalid, report.other_legs) == (9, 1, 7, 1)
     with errors.open() as file:
         rows = list(csv.reader(file))
     assert rows[0] == ["Line", "Reason"] + HEADER
     reasons = {int(row[0]): row[1] for row in rows[1:]}
-    assert sorted(reasons) == [3, 4, 5, 6, 7, 8, 9, 10]
+    assert sorted(reasons) == [3, 4, 5, 6, 7, 8, 9]
     assert reasons[3].startswith("Call ID: empty")
     assert reasons[4].startswith("Start:") and reasons[5].startswith("Answered Seconds:")
     assert reasons[6].startswith("DID:") and "is not one of our DIDs" in reasons[7]
     assert "had no holder" in reasons[8] and "in the future" in reasons[9]
-    assert reasons[10] == "Call ID: also on line 2; a call is charged once."
     assert [row[2:] for row in rows[1:]][3] == ["bad-number", at(1), "12", "30"]  # the row as it was
     assert list(Call.objects.values_list("call_id", flat=True)) == ["ok1"]
 
@@ -156,8 +157,12 @@ def test_the_import_is_recorded_and_its_errors_kept(chain, tmp_path, settings):
     settings.DID_IMPORT_DIR = str(tmp_path / "imports")
     did = chain[0]
     path = write_csv(tmp_path / "cdr.csv", [["x1", at(1), did.digits, "61"], ["x2", at(1), "14155550123", "5"]])
-    call_command("rate_cdrs", str(path), stdout=open(tmp_path / "out.txt", "w"))
-    out = (tmp_path / "out.txt").read_text()
+    # Issue 14: rejected rows make the command exit 2 (not 0), after the import is recorded.
+    output = io.StringIO()
+    with pytest.raises(CommandError) as exited:
+        call_command("rate_cdrs", str(path), stdout=output)
+    assert exited.value.returncode == 2 and "1 row rejected" in str(exited.value)
+    out = output.getvalue()
     record = CallImport.objects.get()
     assert (record.rows_read, record.charged, record.invalid, record.source) == (2, 1, 1, "command")
     assert "calls charged: 1" in out and "rejected: 1" in out and "line 3:" in out

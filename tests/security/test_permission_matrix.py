@@ -126,6 +126,7 @@ MATRIX: dict[str, Rule] = {
     # --- calls (admin) ---------------------------------------------------------------------
     "calls:list": Rule(ADMIN_ONLY),
     "calls:import": Rule(ADMIN_ONLY, post=200),
+    "calls:import_check": Rule(ADMIN_ONLY, "cdr_preview", get=405, post=200),  # empty POST: no column used, the preview says so
     "calls:import_confirm": Rule(ADMIN_ONLY, "cdr_preview", get=405, post=302, writes=True, skip=LIVE_PREVIEW),
     "calls:import_discard": Rule(ADMIN_ONLY, "cdr_preview", get=405, post=302, writes=True, skip=LIVE_PREVIEW),
     "calls:import_preview_errors": Rule(ADMIN_ONLY, "cdr_preview"),

@@ -13,7 +13,7 @@ its own blocks joined together, so the rule is:
   - Increment a whole multiple of its own.
 Then every duration costs the buyer at least what it costs the reseller: the
 buyer's charged seconds end on one of the reseller's own block boundaries, at or
-after the point where the reseller's charged seconds end (README, Decisions).
+after the point where the reseller's charged seconds end (docs/decisions.md).
 """
 
 from billing.rating import Rates

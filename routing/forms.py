@@ -13,6 +13,13 @@ COUNTRY_HELP = ("Where the called numbers this switch sends without a calling co
                 "(+18555801803 or 18555801803).")
 
 
+NO_COUNTRY = "— none: numbers carry their calling code —"
+
+
+def _no_country_label(field) -> None:
+    field.choices = [("", NO_COUNTRY)] + [choice for choice in field.choices if choice[0]]
+
+
 def _buttons(label: str) -> Div:
     return Div(
         Submit("save", label),
@@ -31,6 +38,7 @@ class SwitchTokenForm(forms.Form):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
+        _no_country_label(self.fields["country"])
         self.helper = FormHelper()
         self.helper.layout = Layout("name", "country", _buttons("Create token"))
 
@@ -50,5 +58,6 @@ class SwitchTokenCountryForm(forms.ModelForm):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
+        _no_country_label(self.fields["country"])
         self.helper = FormHelper()
         self.helper.layout = Layout("country", _buttons("Save"))

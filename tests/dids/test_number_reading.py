@@ -6,6 +6,8 @@ import pytest
 from django.core.exceptions import ValidationError
 from hypothesis import given, settings, strategies as st
 
+from calls.importing.cells import Numbers as CDRNumbers
+from dids.importing.cells import RowError, RowReader
 from dids.numbers import mismatch_warning, read_number
 from routing.numbers import normalise as routing_form
 
@@ -113,12 +115,39 @@ def _read(text, country):
         return None
 
 
+class _AnyProvider:
+    """The import's provider lookup, without a database."""
+
+    def find(self, text):
+        return type("Provider", (), {"pk": 1})
+
+
+def _imported(typed, country):
+    """The number the DID import stores for a row (DID, Country, MonthlyFee)."""
+    row = RowReader({"number": 0, "country": 1, "monthly_fee": 2}, _AnyProvider())
+    try:
+        return row([typed, country or "", "1"])["number"]
+    except RowError:
+        return None
+
+
+def _charged(typed, country):
+    """The number a CDR import looks a call up by, with --country."""
+    try:
+        return CDRNumbers(country)(typed)
+    except RowError:
+        return None
+
+
 @settings(max_examples=600, deadline=None)
 @given(typed_numbers(), st.sampled_from(_REGIONS))
 def test_stored_and_looked_up_forms_are_identical(typed, country):
-    """What the DID form stores for a text with its Country is what a switch's lookup finds
-    for the same text with its token's country: there is one reader, not two."""
+    """What the DID form stores for a text with its Country is what the DID import stores for
+    the same text in a row of that Country, what a CDR import with that --country charges and
+    what a switch's lookup finds with its token's country: there is one reader, not four."""
     stored = _read(typed, country)
+    assert _imported(typed, country) == stored
+    assert _charged(typed, country) == stored
     assert routing_form(typed, country) == stored
     assert routing_form(f"sip:{typed.replace(' ', '')}@carrier.example.net;user=phone", country) == \
         _read(typed.replace(" ", ""), country)

@@ -6,7 +6,7 @@ from django_countries import countries
 
 from billing_portal.widgets import FastSelect
 from dids.models import DID, Provider
-from dids.numbers import search_digits
+from dids.numbers import number_search, search_digits
 
 
 class SearchableNumber(Func):
@@ -66,7 +66,8 @@ class DIDSearchForm(forms.Form):
         if not self.is_valid():
             return queryset
         data = self.cleaned_data
-        digits = search_digits(data["number"])
+        # Read in the chosen country: "(855) 580" with United States starts +1 855 580 (dids/numbers.py).
+        digits = number_search(data["number"], data["country"] or None, starts=data["match"] == "starts")
         if digits:
             if data["match"] == "starts":
                 # The range lets the ordered number index start at the prefix (a million-row list

@@ -179,6 +179,13 @@ def _international(compact: str) -> str | None:
     fast = _possible_e164(compact)
     if fast is not None:
         return fast
+    e164 = _phonenumbers_e164(compact)
+    # A form that reads back as itself, or none: phonenumbers drops a trunk 0 from '+440000000000'
+    # and then another from what it gave; what is stored must be what a lookup finds.
+    return e164 if e164 is not None and _phonenumbers_e164(e164) == e164 else None
+
+
+def _phonenumbers_e164(compact: str) -> str | None:
     try:
         parsed = phonenumbers.parse(compact, None)
     except phonenumbers.NumberParseException:
@@ -199,6 +206,8 @@ def _national(digits: str, country: str) -> tuple[str | None, bool]:
     except phonenumbers.NumberParseException:
         return None, False
     e164 = phonenumbers.format_number(parsed, phonenumbers.PhoneNumberFormat.E164)
+    if not _E164_BODY.match(e164) or _international(e164) != e164:
+        return None, False  # 16 digits (phonenumbers calls some German ones valid), or a form that reads otherwise
     if parsed.country_code_source == CountryCodeSource.FROM_NUMBER_WITH_IDD:
         return (e164 if phonenumbers.is_possible_number(parsed) else None), True
     valid = phonenumbers.is_valid_number_for_region(parsed, country) or phonenumbers.is_valid_number(parsed)
@@ -312,6 +321,34 @@ def search_digits(text: str) -> str:
     """What a user typed in a number search box, reduced to digits (no +, spaces, dashes).
     Other characters stay (so that text matches nothing), except NUL, which PostgreSQL refuses."""
     return _SEPARATORS.sub("", text or "").replace("\x00", "").lstrip("+")
+
+
+def number_search(text: str, country: str | None, *, starts: bool) -> str:
+    """The digits (without "+") a number search means, read like a number where it can be.
+
+    "Starts with", typed with "+" or, with a country, after its international prefix: the calling
+    code and what follows. Otherwise, with a country, a national number's start: its trunk prefix
+    dropped and the calling code put in front ('020 7946' in GB -> '44207946', '(855) 580' in US
+    -> '1855580'). "Contains": only a national trunk prefix is dropped ('020 7946 0018' in GB ->
+    '2079460018'), which can only widen what is found. A partial number cannot be read as a
+    whole, so this is the national reading's first step only. Without a country: the digits typed.
+    """
+    digits = search_digits(text)
+    compact = _SEPARATORS.sub("", text or "")
+    if not country or country not in _REGIONS or compact.startswith("+") or not digits.isdigit():
+        return digits
+    metadata = PhoneMetadata.metadata_for_region(country)
+    trunk, code = metadata.national_prefix or "", str(metadata.country_code)
+    idd = _plain_international_prefix(country)
+    if starts and idd and digits.startswith(idd):
+        return digits[len(idd):]
+    if trunk and digits.startswith(trunk) and len(digits) > len(trunk):
+        national = digits[len(trunk):]
+    elif starts and digits.startswith(code):
+        return digits  # typed with its calling code, as carriers write numbers
+    else:
+        national = digits
+    return code + national if starts else national
 
 
 def regions_for_number(e164: str) -> list[str]:

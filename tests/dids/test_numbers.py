@@ -43,8 +43,7 @@ def test_search_digits_strips_formatting():
     assert search_digits("+1 855-580") == "1855580"
 
 
-def _phonenumbers_verdict(compact: str) -> str | None:
-    """What phonenumbers itself says: the E.164 form of a possible number, else None."""
+def _phonenumbers_once(compact: str) -> str | None:
     try:
         parsed = phonenumbers.parse(compact, None)
     except phonenumbers.NumberParseException:
@@ -52,6 +51,13 @@ def _phonenumbers_verdict(compact: str) -> str | None:
     if not phonenumbers.is_possible_number(parsed):
         return None
     return phonenumbers.format_number(parsed, phonenumbers.PhoneNumberFormat.E164)
+
+
+def _phonenumbers_verdict(compact: str) -> str | None:
+    """What phonenumbers itself says: the E.164 form of a possible number, else None; and only
+    a form that phonenumbers reads back as itself (what is stored must be what a lookup finds)."""
+    e164 = _phonenumbers_once(compact)
+    return e164 if e164 is not None and _phonenumbers_once(e164) == e164 else None
 
 
 def test_the_fast_path_agrees_with_phonenumbers_for_every_calling_code():

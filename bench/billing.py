@@ -282,10 +282,11 @@ FROM plan;
 
 INSERT INTO billing_subscription (id, status, setup_fee_currency, setup_fee, price_currency, price, billing_type,
     billing_days, period_start, period_end, sell_setup_fee_currency, sell_setup_fee, sell_price_currency, sell_price,
-    started_at, ended_at, purchase_key, account_id, did_id, parent_id, grace_until, last_attempt_at, suspended_at)
+    started_at, ended_at, purchase_key, account_id, did_id, parent_id, grace_until, last_attempt_at, suspended_at,
+    call_type, destination)
 SELECT i, 'active', 'USD', 0, 'USD', price, 'recurring', %(days)s, period_end - interval '%(days)s days', period_end,
        'USD', 0, 'USD', price, period_end - interval '%(days)s days', NULL, 'billing-bench-' || i, account_id, i, NULL,
-       NULL, NULL, NULL
+       NULL, NULL, NULL, '', ''
 FROM plan;
 
 INSERT INTO billing_didhistory (did_id, account_id, action, setup_fee_currency, setup_fee, price_currency, price,

@@ -45,8 +45,8 @@ _LOCK_ACCOUNT = "SELECT status, balance, credit_limit FROM accounts_account WHER
 _LAST_SEQ = "SELECT COALESCE(MAX(seq), 0) FROM billing_ledgerentry WHERE account_id = %s"
 _INSERT_SUB = """INSERT INTO billing_subscription (did_id, account_id, parent_id, status, setup_fee_currency, setup_fee,
     price_currency, price, billing_type, billing_days, period_start, period_end, sell_setup_fee_currency,
-    sell_setup_fee, sell_price_currency, sell_price, started_at, purchase_key)
-    VALUES (%s, %s, NULL, 'active', 'USD', %s, 'USD', %s, %s, %s, %s, %s, 'USD', %s, 'USD', %s, %s, %s)"""
+    sell_setup_fee, sell_price_currency, sell_price, started_at, purchase_key, call_type, destination)
+    VALUES (%s, %s, NULL, 'active', 'USD', %s, 'USD', %s, %s, %s, %s, %s, 'USD', %s, 'USD', %s, %s, %s, '', '')"""
 _INSERT_ENTRY = """(%s, %s, %s, 'USD', %s, 'USD', %s, 'USD', %s, %s, %s, %s, %s, %s, %s)"""
 _INSERT_ENTRIES = """INSERT INTO billing_ledgerentry (account_id, seq, kind, amount_currency, amount,
     balance_before_currency, balance_before, balance_after_currency, balance_after, did_id,

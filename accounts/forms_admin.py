@@ -9,8 +9,8 @@ from django.db.models import Q, QuerySet
 from django.urls import reverse
 
 from accounts.models import Account, User
-from billing_portal.forms import MoneyAmountField
-from billing_portal.money import fmt
+from core.forms import MoneyAmountField
+from core.money import fmt
 
 
 NEW_PASSWORD = forms.PasswordInput(attrs={"autocomplete": "new-password"})

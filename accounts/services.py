@@ -2,7 +2,7 @@
 
 Every function here is keyword-only and raises ``AccountError`` (with the name
 of the form field it is about) for anything a user typed wrong. None of them
-ever writes the balance: only the ledger (billing/ledger.py) does.
+ever writes the balance: only the ledger (billing/ledger/posting.py) does.
 """
 
 from decimal import Decimal
@@ -11,7 +11,7 @@ from django.db import IntegrityError, transaction
 
 from accounts.models import Account, User
 from audit.record import changed, record, snapshot
-from billing_portal.money import money
+from core.money import money
 
 AUDITED = ("name", "kind", "parent", "email", "credit_limit", "status")
 

@@ -1,7 +1,7 @@
 """The admin's account pages: list, create, edit, suspend/reactivate.
 
 Money pages of an account (its detail page with Add funds and Adjustment, its
-statement) live in billing/ (billing/views_admin.py): accounts never imports billing.
+statement) live in billing/ (billing/views/account.py): accounts never imports billing.
 """
 
 from django.contrib import messages
@@ -12,7 +12,7 @@ from accounts.forms_admin import AccountCreateForm, AccountEditForm, AccountSear
 from accounts.models import Account
 from accounts.permissions import AdminRequiredMixin
 from accounts.services import AccountError, account_create, account_set_status, account_update
-from billing_portal.listing import paginate
+from core.listing import paginate
 
 ACCOUNT_SORTS = {
     "number": ("number",),

@@ -10,7 +10,7 @@ from django.views.generic import TemplateView, View
 from accounts.forms import UnlockForm
 from accounts.permissions import AdminRequiredMixin
 from accounts.security import cool_off_minutes, current_lockouts, unlock
-from billing_portal.listing import paginate
+from core.listing import paginate
 
 LOCKOUTS_SHOWN = 100
 

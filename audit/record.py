@@ -23,7 +23,7 @@ from django.utils import timezone
 
 from audit.context import current, resolved
 from audit.models import ACTIONS, AuditEntry
-from billing_portal.money import fmt
+from core.money import fmt
 
 
 # --- values -----------------------------------------------------------------------

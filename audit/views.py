@@ -32,7 +32,7 @@ from accounts.permissions import AdminRequiredMixin
 from audit.context import LOGIN_AS_SESSION_KEY, login_as_admin
 from audit.models import ACTIONS, AuditEntry
 from audit.record import record
-from billing_portal.listing import paginate
+from core.listing import paginate
 
 SORTS = {"at": ("at", "id")}
 # The backend a "log in as" session uses: the portal's own (it refuses suspended accounts).

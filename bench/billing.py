@@ -1,5 +1,5 @@
 """The billing run at scale: 100,000 due subscriptions settled by
-billing.renewals.run_billing with 1 and 2 worker processes, beside a set-based
+billing.subscriptions.renewals.run_billing with 1 and 2 worker processes, beside a set-based
 SQL transaction doing the same charges (the ratio is the figure). The goal
 (the issue): 100,000 renewals in under 60 s on a 2-core machine.
 
@@ -452,7 +452,7 @@ from django.conf import settings
 settings.DEBUG = False  # no per-query log, as in production
 from django.db import connection
 from django.utils.dateparse import parse_datetime
-from billing.renewals import run_billing
+from billing.subscriptions.renewals import run_billing
 connection.ensure_connection()
 print("ready", flush=True)
 sys.stdin.readline()
@@ -589,7 +589,7 @@ def _profile(name: str, now: datetime) -> None:
 
     from django.db import connections
 
-    from billing.renewals import run_billing
+    from billing.subscriptions.renewals import run_billing
 
     conn = connections["default"]
     conn.close()

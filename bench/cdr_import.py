@@ -14,9 +14,9 @@ from django.db import connection
 from django.utils import timezone
 
 from accounts.models import Account
-from billing.ledger_checks import balance_mismatches
+from billing.ledger.checks import balance_mismatches
 from billing.models import LedgerEntry, Subscription
-from billing_portal.money import money
+from core.money import money
 from calls.importing.pipeline import rate_cdr_file
 from calls.models import CallCharge
 from dids.models import DID, Provider

@@ -10,7 +10,7 @@ from django.db import transaction
 
 from accounts.models import Account
 from billing.models import LedgerEntry
-from billing_portal.money import money
+from core.money import money
 from dids.models import DID, Provider
 
 # The database is fresh at every run, so plain counters give unique numbers

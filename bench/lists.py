@@ -17,8 +17,8 @@ from django.urls import reverse
 from accounts.models import Account
 from bench.common import percentile, timed_ms
 from billing.models import LedgerEntry
-from billing_portal import listing
-from billing_portal.bulk_update import generated_insert_sql
+from core import listing
+from core.bulk_update import generated_insert_sql
 from dids.filters import number_contains, prefix_range
 from dids.models import DID, Provider
 

@@ -23,10 +23,10 @@ from django.core.management import call_command
 
 from accounts.models import Account, User
 from bench.routing import _free_port, _stop
-from billing.funds import add_funds
-from billing.ledger_checks import balance_mismatches
-from billing.purchase import purchase_did
-from billing_portal.money import money
+from billing.ledger.funds import add_funds
+from billing.ledger.checks import balance_mismatches
+from billing.subscriptions.purchase import purchase_did
+from core.money import money
 from dids.models import DID, Provider
 
 TITLE = "Load: 50 users of mixed traffic for 2 minutes (gunicorn + PostgreSQL)"

@@ -1,4 +1,4 @@
-"""Purchases per second and latency of billing.purchase.purchase_did with 1, 2
+"""Purchases per second and latency of billing.subscriptions.purchase.purchase_did with 1, 2
 and 8 concurrent buyers, beside the same transaction written by hand in SQL.
 
 Every buyer is its own top-level reseller (so buyers do not queue on one
@@ -18,7 +18,7 @@ from django.utils import timezone
 
 from bench import data
 from bench.common import percentile, run_threads, timed_ms
-from billing.purchase import purchase_did
+from billing.subscriptions.purchase import purchase_did
 
 CONFIGS = (1, 2, 8)
 PURCHASES = 2000

@@ -1,4 +1,4 @@
-"""Rating throughput: billing.rating.call_cost (exact Decimal, one call at a time, as
+"""Rating throughput: dids.rating.call_cost (exact Decimal, one call at a time, as
 the CDR import will use it) beside a vectorised NumPy version of the same formula
 in exact integer arithmetic (units of 0.0001 / 60), on the same 1,000,000 calls;
 every result is compared."""
@@ -9,7 +9,7 @@ from decimal import Decimal
 
 import numpy as np
 
-from billing.rating import Rates, call_cost
+from dids.rating import Rates, call_cost
 
 TITLE = "Rating inbound calls: call_cost vs NumPy"
 CALLS = 1_000_000

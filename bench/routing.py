@@ -30,7 +30,7 @@ from django.core.handlers.wsgi import WSGIHandler
 from accounts.models import Account
 from bench.common import percentile
 from billing.models import Subscription
-from billing_portal.bulk_update import generated_insert_sql
+from core.bulk_update import generated_insert_sql
 from dids.models import DID, Provider
 from routing.lookup import answer_for
 from routing.tokens import create_token

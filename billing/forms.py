@@ -9,9 +9,9 @@ from crispy_forms.layout import Layout, Submit
 from django import forms
 from django.urls import reverse
 
-from billing.destinations import normalise
+from routing.destinations import normalise
 from billing.models import Subscription
-from billing_portal.forms import MAX_PRICE, MoneyAmountField, WholeNumberField
+from core.forms import MAX_PRICE, MoneyAmountField, WholeNumberField
 
 
 class _IdempotentForm(forms.Form):
@@ -159,7 +159,7 @@ class SellCostForm(forms.Form):
 
 
 class DestinationForm(forms.Form):
-    """Where a DID's calls go (billing/destinations.py checks and normalises the destination)."""
+    """Where a DID's calls go (routing/destinations.py checks and normalises the destination)."""
 
     call_type = forms.ChoiceField(label="Call Type", choices=Subscription.CallType.choices)
     destination = forms.CharField(label="Destination", max_length=255, strip=True)

@@ -117,7 +117,7 @@ class Subscription(models.Model):
     started_at = models.DateTimeField(default=timezone.now)
     ended_at = models.DateTimeField(null=True, blank=True)
     # Renewal failed for want of funds: the DID is kept but suspended until it is
-    # paid or released at ``grace_until`` (billing/renewals.py). Null = in good standing.
+    # paid or released at ``grace_until`` (billing/subscriptions/renewals.py). Null = in good standing.
     suspended_at = models.DateTimeField(null=True, blank=True)
     grace_until = models.DateTimeField(null=True, blank=True)
     # The clock of the last billing run that tried and could not settle it: that run
@@ -127,7 +127,7 @@ class Subscription(models.Model):
     purchase_key = models.CharField(max_length=64, unique=True)
 
     # SELL COST per-call rates (DESIGN.md section 6) for the account below: all five set, or
-    # all null = the same rates this account pays (they follow the level above). billing/call_rates.py.
+    # all null = the same rates this account pays (they follow the level above). dids/call_rates.py.
     sell_connection_cost = MoneyField("Connection Cost", null=True, blank=True, **MONEY)
     sell_grace_time = models.PositiveIntegerField("Grace Time (Sec.)", null=True, blank=True)
     sell_cost_per_min = MoneyField("Cost/Min", null=True, blank=True, **MONEY)

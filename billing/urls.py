@@ -4,7 +4,12 @@ admin's pages of one account sit beside the account management in accounts/urls.
 
 from django.urls import path
 
-from billing import views, views_admin, views_audit, views_destination, views_edit_info, views_margins
+from billing.views import statement as views
+from billing.views import account as views_admin
+from billing.views import assurance as views_audit
+from routing import views_destination
+from billing.views import edit_info as views_edit_info
+from billing.views import margins as views_margins
 
 app_name = "billing"
 

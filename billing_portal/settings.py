@@ -47,7 +47,7 @@ INSTALLED_APPS = [
     "whitenoise.runserver_nostatic",
     "django.contrib.staticfiles",
     "django.contrib.humanize",
-    "billing_portal",
+    "core",  # app-free parts: money, listing, forms and widgets, CSV, import machinery, the template tags
     "crispy_forms",
     "crispy_bootstrap5",
     "axes",
@@ -64,10 +64,10 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     # First: /healthz for the load balancer, before the host check, the HTTPS redirect and sessions.
-    "billing_portal.health.HealthCheckMiddleware",
+    "core.health.HealthCheckMiddleware",
     "django.middleware.security.SecurityMiddleware",
     # CSP and Permissions-Policy on every response, static files included (CSP_POLICY below).
-    "billing_portal.security_headers.SecurityHeadersMiddleware",
+    "core.security_headers.SecurityHeadersMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -78,7 +78,7 @@ MIDDLEWARE = [
     "accounts.middleware.SuspendedAccountLogoutMiddleware",  # after messages: it says why
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     # lock_timeout / statement_timeout in a view: 503 "busy, nothing changed" instead of a 500.
-    "billing_portal.db_timeouts.DatabaseBusyMiddleware",
+    "core.db_timeouts.DatabaseBusyMiddleware",
     # Keep last: turns a locked-out login into the lockout response.
     "axes.middleware.AxesMiddleware",
 ]
@@ -110,7 +110,7 @@ DATABASES = {
 }
 # PostgreSQL gives up on a lock wait after DB_LOCK_TIMEOUT_MS and on a statement after
 # DB_STATEMENT_TIMEOUT_MS (0 = never): the request answers 503 "busy, nothing changed"
-# (billing_portal/db_timeouts.py). Long-running commands (@long_running) have no statement
+# (core/db_timeouts.py). Long-running commands (@long_running) have no statement
 # timeout and wait for locks up to DB_COMMAND_LOCK_TIMEOUT_MS.
 DB_LOCK_TIMEOUT_MS = int(os.environ.get("DB_LOCK_TIMEOUT_MS", "5000"))
 DB_STATEMENT_TIMEOUT_MS = int(os.environ.get("DB_STATEMENT_TIMEOUT_MS", "30000"))
@@ -176,7 +176,7 @@ DID_RANGE_MAX = int(os.environ.get("DID_RANGE_MAX", "100000"))
 # Files this large (PostgreSQL) are written by a background thread while they are checked.
 DID_IMPORT_BACKGROUND_MB = int(os.environ.get("DID_IMPORT_BACKGROUND_MB", "5"))
 
-# Billing run (billing/renewals.py, `manage.py run_billing`).
+# Billing run (billing/subscriptions/renewals.py, `manage.py run_billing`).
 BILLING_GRACE_DAYS = int(os.environ.get("BILLING_GRACE_DAYS", "3"))  # suspended this long before release
 LOW_BALANCE_NOTICE_DAYS = int(os.environ.get("LOW_BALANCE_NOTICE_DAYS", "3"))  # warn this long before a renewal
 BILLING_BATCH_SIZE = int(os.environ.get("BILLING_BATCH_SIZE", "200"))  # DIDs per transaction
@@ -220,7 +220,7 @@ SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
 SECURE_CROSS_ORIGIN_OPENER_POLICY = "same-origin"  # Django's default, said out loud
 X_FRAME_OPTIONS = "DENY"
-# Content-Security-Policy (billing_portal/security_headers.py): everything from this site,
+# Content-Security-Policy (core/security_headers.py): everything from this site,
 # nothing inline (no <script> blocks, style= attributes or on...= handlers in templates).
 # CSP_POLICY replaces the whole policy (e.g. to allow an analytics host in script-src and
 # connect-src); empty = no CSP header. CSP_REPORT_ONLY=1 sends it as

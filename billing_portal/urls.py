@@ -2,12 +2,12 @@ from django.contrib import admin
 from django.urls import include, path
 
 from accounts.views import home
-from billing_portal.health import healthz
-from resellers.operator_views import AdminReleaseView
+from core.health import healthz
+from billing.views.release import AdminReleaseView
 
 urlpatterns = [
     path("", home, name="home"),
-    # The load balancer's probe; billing_portal.health.HealthCheckMiddleware answers it first.
+    # The load balancer's probe; core.health.HealthCheckMiddleware answers it first.
     path("healthz", healthz, name="healthz"),
     path("accounts/", include("accounts.urls")),
     # The audit trail (/audit/, a DID's and an account's) and "log in as" (full paths inside).

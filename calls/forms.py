@@ -6,7 +6,7 @@ from django.core.exceptions import ValidationError
 from django_countries import countries
 from phonenumbers import SUPPORTED_REGIONS
 
-from billing_portal.forms import ColumnMatchForm, checked_csv_upload
+from core.forms import ColumnMatchForm, checked_csv_upload
 from calls.importing.cells import read_zone, time_zone_names
 from calls.importing.columns import FIELD_CHOICES
 from calls.importing.formats import FORMAT_CHOICES

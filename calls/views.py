@@ -7,7 +7,7 @@ from django.views.generic import TemplateView
 
 from accounts.models import Account
 from accounts.permissions import AccountRequiredMixin, AdminRequiredMixin
-from billing_portal.listing import paginate
+from core.listing import paginate
 from calls.forms import CallFilterForm
 from calls.listing import DEFAULT_SORT, SORTS, account_calls, all_calls
 from calls.models import CallCharge

@@ -4,7 +4,7 @@ exactly the choices the preview showed; the list of CDR imports, one import's re
 and its rejected rows.
 
 The uploaded file waits in DID_IMPORT_DIR between preview and confirmation
-(dids/importing/uploads.py); its name and the choices are remembered in the admin's
+(core/importing/uploads.py); its name and the choices are remembered in the admin's
 session (PENDING).
 """
 
@@ -14,17 +14,17 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.views.generic import FormView, TemplateView, View
 
 from accounts.permissions import AdminRequiredMixin
-from billing_portal.csv_stream import csv_file_download
-from billing_portal.listing import paginate
+from core.csv_stream import csv_file_download
+from core.listing import paginate
 from calls.forms import CDRCheckForm, CDRUploadForm
 from calls.importing.columns import ColumnError
 from calls.importing.files import errors_path, store_errors
 from calls.importing.formats import FORMATS, read_columns
 from calls.importing.pipeline import rate_cdr_file
 from calls.models import CallImport
-from dids.importing import uploads
-from dids.importing.pending import PendingPreviews
-from dids.importing.reader import FileError
+from core.importing import uploads
+from core.importing.pending import PendingPreviews
+from core.importing.reader import FileError
 from dids.numbers import country_name
 
 PENDING = PendingPreviews("cdr_import_pending")  # token -> {"name", "file_format", "time_zone", "country", "overrides"}

@@ -34,8 +34,8 @@ from django.utils import timezone
 from accounts.models import acting_user
 from audit.record import StripNulls, insert_for_dids
 from billing.models import DIDHistory, LedgerEntry, PriceOverride, Subscription
-from billing_portal.forms import MAX_PRICE
-from billing_portal.money import fmt, quantize
+from core.forms import MAX_PRICE
+from core.money import fmt, quantize
 from dids.models import DID, Provider
 
 _PINNED = "bulk_did_targets"  # a temporary table: per connection, dropped with the transaction

@@ -7,8 +7,8 @@ stream in constant memory.
 
 from collections.abc import Iterator
 
-from billing_portal.csv_stream import spreadsheet_safe
-from billing_portal.money import fmt
+from core.csv_stream import spreadsheet_safe
+from core.money import fmt
 from dids.models import DID
 
 # (header, field) in the order of the Create Product form.
@@ -35,7 +35,7 @@ COLUMNS = [
 ]
 HEADER = [header for header, _ in COLUMNS]
 MONEY = {"buy_cost", "connection_cost", "cost_per_min", "setup_fee", "monthly_fee"}
-# Typed text: made spreadsheet-safe (billing_portal/csv_stream.py), which the import undoes.
+# Typed text: made spreadsheet-safe (core/csv_stream.py), which the import undoes.
 TEXT = {"provider__name", "city", "province"}
 LABELS = {
     "status": dict(DID.Status.choices),

@@ -4,7 +4,7 @@ from django import forms
 from django.db.models import CharField, Func, Q
 from django_countries import countries
 
-from billing_portal.widgets import FastSelect
+from core.widgets import FastSelect
 from dids.models import DID, Provider
 from dids.numbers import number_search, search_digits
 

@@ -4,8 +4,8 @@ from django import forms
 from django.conf import settings
 from django.urls import reverse
 
-from billing_portal.forms import MoneyAmountField, WholeNumberField
-from billing_portal.money import fmt, money
+from core.forms import MoneyAmountField, WholeNumberField
+from core.money import fmt, money
 from dids.models import DID, Provider
 from dids.numbers import NumberReading, read_number
 

@@ -11,8 +11,8 @@ from django import forms
 from django.conf import settings
 from django.urls import reverse
 
-from billing_portal.forms import WholeNumberField, checked_csv_upload
-from billing_portal.money import fmt
+from core.forms import WholeNumberField, checked_csv_upload
+from core.money import fmt
 from dids.forms import MONEY_FIELDS, DIDForm, ProviderChoiceField
 from dids.importing.cells import DEFAULTS, FIELDS
 from dids.importing.columns import COST, LABEL, SELL

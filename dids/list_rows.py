@@ -5,8 +5,8 @@ at 25 rows). The HTML is the template's; this decides what goes in it."""
 
 from typing import TypedDict
 
-from billing_portal.money import fmt
-from billing_portal.pk_urls import pk_url
+from core.money import fmt
+from core.pk_urls import pk_url
 from dids.country_names import CountryNames
 from dids.models import DID
 

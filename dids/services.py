@@ -6,7 +6,7 @@ from django.db.models import ProtectedError
 from accounts.models import acting_user
 from audit.record import changed, record, snapshot
 from billing.models import DIDHistory
-from billing_portal.money import fmt
+from core.money import fmt
 from dids.models import DID, Provider
 
 

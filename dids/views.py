@@ -8,11 +8,11 @@ from django.urls import reverse
 from django.views.generic import FormView, TemplateView
 
 from accounts.permissions import AdminRequiredMixin
-from billing.call_preview import call_preview
+from dids.call_preview import call_preview
 from billing.models import Subscription
-from billing.rating import Rates
-from billing_portal.csv_stream import csv_download, csv_lines
-from billing_portal.listing import paginate, sorted_by
+from dids.rating import Rates
+from core.csv_stream import csv_download, csv_lines
+from core.listing import paginate, sorted_by
 from dids.export import HEADER, did_rows
 from dids.filters import DIDSearchForm
 from dids.forms import DIDForm, ProviderForm

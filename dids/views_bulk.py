@@ -15,7 +15,7 @@ from django.urls import reverse
 from django.views.generic import TemplateView
 
 from accounts.permissions import AdminRequiredMixin
-from billing_portal.forms import MoneyAmountField, WholeNumberField
+from core.forms import MoneyAmountField, WholeNumberField
 from dids.bulk import (
     MONEY_FIELDS, WHOLE_FIELDS, WHOLE_MAX, BulkError, bulk_delete_unsold, bulk_set_prices, bulk_set_provider,
     bulk_set_status, delete_preview,

@@ -15,17 +15,18 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.views.generic import FormView, TemplateView, View
 
 from accounts.permissions import AdminRequiredMixin
-from billing_portal.csv_stream import csv_file_download
-from billing_portal.forms import ColumnMatchForm
-from billing_portal.listing import paginate
+from core.csv_stream import csv_file_download
+from core.forms import ColumnMatchForm
+from core.listing import paginate
 from dids.import_forms import DIDImportForm, DIDRangeForm, ImportSettingsForm
-from dids.importing import uploads
+from core.importing import uploads
 from dids.importing.columns import FIELD_CHOICES
-from dids.importing.pending import PendingPreviews
-from dids.importing.csv_file import Preview, checksum, earlier_import, import_csv, inspect_csv, preview_csv
+from core.importing.pending import PendingPreviews
+from dids.importing.csv_file import Preview, earlier_import, import_csv, inspect_csv, preview_csv
+from core.importing.rows import checksum
 from dids.importing.pipeline import Report
 from dids.importing.ranges import import_range
-from dids.importing.reader import FileError
+from core.importing.reader import FileError
 from dids.importing.undo import UndoRefused, sold_count, undo_import
 from dids.models import DID, DIDImport
 

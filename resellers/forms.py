@@ -1,6 +1,6 @@
 from django import forms
 
-from billing_portal.forms import MoneyAmountField
+from core.forms import MoneyAmountField
 
 
 class PurchaseForm(forms.Form):

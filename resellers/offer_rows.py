@@ -5,8 +5,8 @@ template's; this decides what goes in it."""
 
 from typing import TypedDict
 
-from billing_portal.money import fmt
-from billing_portal.pk_urls import pk_url
+from core.money import fmt
+from core.pk_urls import pk_url
 from dids.country_names import CountryNames
 from dids.models import DID
 
@@ -20,7 +20,7 @@ class OfferRow(TypedDict):
     country: str
     city: str
     province: str
-    setup_fee: str  # what this account would pay (billing.pricing), as the portal shows money
+    setup_fee: str  # what this account would pay (billing.prices.resolve), as the portal shows money
     price: str
     billing_type: str
     billing_days: str
@@ -28,7 +28,7 @@ class OfferRow(TypedDict):
 
 
 def offer_rows(dids, offers: dict) -> list[OfferRow]:
-    """One row per DID; ``offers``: {did pk: Price} from ``billing.pricing.prices_for``."""
+    """One row per DID; ``offers``: {did pk: Price} from ``billing.prices.resolve.prices_for``."""
     purchase = pk_url("resellers:purchase")
     countries = CountryNames()
     return [

@@ -1,6 +1,6 @@
 """The reseller and customer panel, as the seed shows it: DIDs, Buy DIDs,
 Purchase -> Edit Info, Delete (release). Views translate HTTP to a service call
-and a refusal to a message; prices always come from billing.pricing."""
+and a refusal to a message; prices always come from billing.prices.resolve."""
 
 from django.contrib import messages
 from django.http import Http404
@@ -10,13 +10,13 @@ from django.views.generic import TemplateView
 
 from accounts.permissions import AccountRequiredMixin
 from billing.models import Subscription
-from billing.pool import pool_for, seller_subscription_for, seller_subscriptions
-from billing.pricing import price_for, prices_for
-from billing.purchase import PurchaseRefused, purchase_did
-from billing.purchase_keys import new_purchase_key, verify_purchase_key
-from billing.release import ReleaseRefused, release_did
-from billing_portal.listing import paginate
-from billing_portal.money import fmt
+from billing.subscriptions.pool import pool_for, seller_subscription_for, seller_subscriptions
+from billing.prices.resolve import price_for, prices_for
+from billing.subscriptions.purchase import PurchaseRefused, purchase_did
+from billing.subscriptions.purchase_keys import new_purchase_key, verify_purchase_key
+from billing.subscriptions.release import ReleaseRefused, release_did
+from core.listing import paginate
+from core.money import fmt
 from dids.filters import number_contains
 from dids.models import DID
 from dids.numbers import search_digits

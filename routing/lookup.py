@@ -10,7 +10,7 @@ from dataclasses import dataclass
 
 from django.db import connection
 
-from billing.chain import top_down
+from billing.subscriptions.chain import top_down
 from routing.numbers import normalise
 
 # Reasons, checked in this order.
@@ -34,7 +34,7 @@ WHERE d.number = %s
 """
 
 CALL_TYPES = {"sip_uri", "sip_device", "pstn"}
-# Destinations go into dial strings and Request-URIs. billing/destinations.py checks them
+# Destinations go into dial strings and Request-URIs. routing/destinations.py checks them
 # when they are set; this is the last line: no spaces, quotes, ";", "$" (variable expansion),
 # "," or "|" (a second leg in a FreeSWITCH dial string), brackets only around an IPv6 host.
 _SAFE_DESTINATION = re.compile(r"[A-Za-z0-9@.:_+*%~!-]+(?:@\[[0-9A-Fa-f:.]+\](?::[0-9]{1,5})?)?")

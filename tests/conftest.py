@@ -13,7 +13,7 @@ import shutil
 import pytest
 from django.db import connection
 
-from billing.ledger import ledger_sum
+from billing.ledger.posting import ledger_sum
 
 os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")  # Playwright's sync API beside live_server
 

@@ -5,7 +5,7 @@ from decimal import Decimal
 import factory
 
 from accounts.models import Account, User
-from billing_portal.money import money
+from core.money import money
 from dids.models import DID, Provider
 
 PASSWORD = "test-pass-2026"

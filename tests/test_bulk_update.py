@@ -1,4 +1,4 @@
-"""billing_portal.bulk_update writes exactly what it is given, NULLs and money included, on both databases."""
+"""core.bulk_update writes exactly what it is given, NULLs and money included, on both databases."""
 
 from datetime import timedelta
 from decimal import Decimal
@@ -7,10 +7,10 @@ from django.utils import timezone
 
 from accounts.models import Account
 from billing.models import Subscription
-from billing.funds import add_funds
-from billing.purchase import purchase_did
-from billing_portal.bulk_update import update_rows
-from billing_portal.money import money
+from billing.ledger.funds import add_funds
+from billing.subscriptions.purchase import purchase_did
+from core.bulk_update import update_rows
+from core.money import money
 from tests.factories import DIDFactory, make_account_user
 
 

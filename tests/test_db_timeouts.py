@@ -1,4 +1,4 @@
-"""lock_timeout and statement_timeout (billing_portal/db_timeouts.py): a request stuck behind
+"""lock_timeout and statement_timeout (core/db_timeouts.py): a request stuck behind
 a row lock answers 503 "busy, nothing changed" after about the lock timeout, not a 500 and
 not never; long-running commands have no statement timeout and say clearly when a lock
 wait gives up."""
@@ -21,11 +21,11 @@ from django.test import RequestFactory
 from django.urls import reverse
 
 from accounts.models import Account
-from billing.funds import add_funds
-from billing.ledger_checks import balance_mismatches
+from billing.ledger.funds import add_funds
+from billing.ledger.checks import balance_mismatches
 from billing.models import LedgerEntry, Subscription
-from billing.purchase import purchase_did
-from billing_portal.db_timeouts import BUSY_MESSAGE, DatabaseBusyMiddleware, long_running, timeout_code
+from billing.subscriptions.purchase import purchase_did
+from core.db_timeouts import BUSY_MESSAGE, DatabaseBusyMiddleware, long_running, timeout_code
 from dids.models import DID
 from tests.factories import DIDFactory
 

@@ -23,17 +23,17 @@ from django.core.management import call_command
 from django.db import InterfaceError, OperationalError, connection
 from django.utils import timezone
 
-import billing.purchase
-import billing.release
-import billing.renewals
+import billing.subscriptions.purchase
+import billing.subscriptions.release
+import billing.subscriptions.renewals
 from accounts.models import Account
-from billing.funds import add_funds
-from billing.ledger_batch import LedgerBatch
-from billing.ledger_checks import balance_mismatches
+from billing.ledger.funds import add_funds
+from billing.ledger.batch import LedgerBatch
+from billing.ledger.checks import balance_mismatches
 from billing.models import DIDHistory, LedgerEntry, Notification, Subscription
-from billing.purchase import PurchaseResult, purchase_did
-from billing.release import ReleaseRefused, release_did
-from billing.renewals import run_billing
+from billing.subscriptions.purchase import PurchaseResult, purchase_did
+from billing.subscriptions.release import ReleaseRefused, release_did
+from billing.subscriptions.renewals import run_billing
 from dids.models import DID
 from tests.factories import DIDFactory, make_account_user
 
@@ -152,7 +152,7 @@ def test_a_purchase_killed_in_the_middle_leaves_nothing_and_a_retry_charges_once
     before = snapshot()
 
     victim = Paused(lambda: purchase_did(buyer_id=buyer.pk, did_id=did.pk, purchase_key="page-view-1"))
-    after_post(monkeypatch, billing.purchase, victim)  # after the setup fee: a subscription and one entry written
+    after_post(monkeypatch, billing.subscriptions.purchase, victim)  # after the setup fee: a subscription and one entry written
     kill_in_the_middle(victim)
 
     assert snapshot() == before  # no subscription, no entry, no balance change, the same holder, no history
@@ -185,7 +185,7 @@ def test_a_release_killed_in_the_middle_leaves_the_did_held_and_a_retry_releases
 
     victim = Paused(lambda: release_did(account_id=reseller.pk, did_id=did.pk))
     # After the subscription ended, the DID's holder was cleared and the release line was posted.
-    after_post(monkeypatch, billing.release, victim)
+    after_post(monkeypatch, billing.subscriptions.release, victim)
     kill_in_the_middle(victim)
 
     assert snapshot() == before
@@ -236,7 +236,7 @@ def test_a_billing_run_killed_in_a_batch_keeps_the_committed_batches_and_a_rerun
     before = snapshot()
 
     claimed: list[list[int]] = []
-    real_claim, real_flush = billing.renewals.claim_due_dids, LedgerBatch.flush
+    real_claim, real_flush = billing.subscriptions.renewals.claim_due_dids, LedgerBatch.flush
 
     def claim(now, limit):
         did_ids = real_claim(now, limit)
@@ -251,7 +251,7 @@ def test_a_billing_run_killed_in_a_batch_keeps_the_committed_batches_and_a_rerun
             victim.hook()
 
     victim = Paused(lambda: run_billing(now=now, batch_size=2))
-    monkeypatch.setattr(billing.renewals, "claim_due_dids", claim)
+    monkeypatch.setattr(billing.subscriptions.renewals, "claim_due_dids", claim)
     monkeypatch.setattr(LedgerBatch, "flush", flush_then_pause)
     kill_in_the_middle(victim)
 

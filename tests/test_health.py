@@ -1,4 +1,4 @@
-"""GET /healthz for the load balancer (billing_portal/health.py)."""
+"""GET /healthz for the load balancer (core/health.py)."""
 
 import json
 import logging
@@ -54,7 +54,7 @@ def test_healthz_is_503_when_the_database_fails(client, db, monkeypatch, caplog)
     def refuse():
         raise OperationalError('connection to server at "db.internal" (10.0.0.9), port 5432 failed: refused')
 
-    with monkeypatch.context() as patch, caplog.at_level(logging.ERROR, logger="billing_portal.health"):
+    with monkeypatch.context() as patch, caplog.at_level(logging.ERROR, logger="core.health"):
         patch.setattr(connection, "ensure_connection", refuse)  # undone before the test's own teardown
         response = client.get("/healthz")
     assert response.status_code == 503

@@ -1,5 +1,5 @@
 """The list pages' rows of display values (dids/list_rows.py, resellers/offer_rows.py,
-billing/entry_rows.py) and the one-pass search-panel fields (billing_portal/widgets.py):
+billing/ledger/entry_rows.py) and the one-pass search-panel fields (core/widgets.py):
 the same text, links and HTML as the template lookups, ``{% url %}`` and Django's
 widget templates they replace."""
 
@@ -12,11 +12,11 @@ from django.test import override_settings
 from django.urls import reverse
 from django.utils import timezone
 
-from billing.entry_rows import entry_rows
+from billing.ledger.entry_rows import entry_rows
 from billing.models import LedgerEntry
-from billing.pricing import Price
-from billing_portal.pk_urls import pk_url
-from billing_portal.widgets import field_html, label_html
+from billing.prices.resolve import Price
+from core.pk_urls import pk_url
+from core.widgets import field_html, label_html
 from dids.filters import DIDSearchForm
 from dids.list_rows import did_list_rows
 from dids.models import DID
@@ -98,7 +98,7 @@ def test_entry_dates_as_the_date_filter_writes_them(zone):
     from django.template.defaultfilters import date as date_filter
     from django.utils.timezone import template_localtime
 
-    from billing.entry_rows import day, minute
+    from billing.ledger.entry_rows import day, minute
 
     with timezone.override(zone):
         for moment in (datetime(2026, 3, 8, 6, 59, tzinfo=dt_timezone.utc),

@@ -1,4 +1,4 @@
-"""Lists that stay fast at a million rows (billing_portal/listing.py): counts that
+"""Lists that stay fast at a million rows (core/listing.py): counts that
 stop at a limit, keyset pages (Next / Previous / Last / Go to) that walk the whole
 list in order, honest counter text, and query budgets that do not grow with rows.
 
@@ -14,7 +14,7 @@ import pytest
 from django.db import connection
 from django.urls import reverse
 
-from billing_portal.listing import ListPage
+from core.listing import ListPage
 from dids.models import DID
 from tests.billing.test_statement import refill
 from tests.factories import DIDFactory

@@ -5,7 +5,7 @@ import re
 import pytest
 from django.urls import reverse
 
-from billing.purchase import purchase_did
+from billing.subscriptions.purchase import purchase_did
 from tests.factories import DIDFactory
 
 

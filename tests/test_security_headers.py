@@ -1,6 +1,6 @@
 """Issue 8: the security headers, and templates the Content Security Policy can live with.
 
-The CSP (settings.CSP_POLICY, billing_portal/security_headers.py) allows no inline script
+The CSP (settings.CSP_POLICY, core/security_headers.py) allows no inline script
 or style, so the templates may carry no <script> block, no <style> element, no style=
 attribute, no on...= handler and no javascript: URL; the pages they render may not either
 (crispy-forms and the widgets render markup the templates do not show).
@@ -17,8 +17,8 @@ from pathlib import Path
 import pytest
 from django.test import override_settings
 
-from billing.purchase import purchase_did
-from billing_portal.security_headers import SecurityHeadersMiddleware, csp_header
+from billing.subscriptions.purchase import purchase_did
+from core.security_headers import SecurityHeadersMiddleware, csp_header
 from tests.factories import DIDFactory
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -138,10 +138,10 @@ def test_other_responses_get_the_headers_too(admin_client, held_did):
 
 def test_the_middlewares_are_installed(settings):
     middleware = settings.MIDDLEWARE
-    assert "billing_portal.security_headers.SecurityHeadersMiddleware" in middleware
+    assert "core.security_headers.SecurityHeadersMiddleware" in middleware
     assert "django.middleware.clickjacking.XFrameOptionsMiddleware" in middleware
     assert middleware.index("django.middleware.security.SecurityMiddleware") < \
-        middleware.index("billing_portal.security_headers.SecurityHeadersMiddleware")
+        middleware.index("core.security_headers.SecurityHeadersMiddleware")
     assert settings.X_FRAME_OPTIONS == "DENY"
 
 

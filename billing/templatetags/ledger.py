@@ -1,8 +1,8 @@
-"""The entry table's rows (billing/entry_rows.py) for the pages that include it."""
+"""The entry table's rows (billing/ledger/entry_rows.py) for the pages that include it."""
 
 from django import template
 
-from billing.entry_rows import entry_rows as _entry_rows
+from billing.ledger.entry_rows import entry_rows as _entry_rows
 
 register = template.Library()
 

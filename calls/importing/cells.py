@@ -22,7 +22,7 @@ import phonenumbers
 from django.conf import settings
 from django.core.exceptions import ValidationError
 
-from dids.importing.cells import RowError
+from core.importing.rows import RowError
 from dids.numbers import read_number
 
 MAX_CALL_ID = 128

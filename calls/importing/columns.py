@@ -1,4 +1,4 @@
-"""Which CDR column is which field (dids/importing/matching.py): by header name with
+"""Which CDR column is which field (core/importing/matching.py): by header name with
 preferences, the admin's choices on top; for switch files without a header line, by
 the position their template gives (calls/importing/formats.py).
 
@@ -11,8 +11,8 @@ Preferences where two columns mean one field (docs/cdr-import.md):
 
 from dataclasses import dataclass, field
 
-from dids.importing.matching import IGNORE, Field, Match, Matcher
-from dids.importing.reader import FileError
+from core.importing.matching import IGNORE, Field, Match, Matcher
+from core.importing.reader import FileError
 
 CALL_ID = Field("call_id", "Call ID", ("CallID", "Call UUID", "UUID", "Uniqueid", "Unique ID", "Session ID",
                                        "Acct Session ID"), required=True)

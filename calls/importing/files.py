@@ -3,7 +3,7 @@
 import shutil
 from pathlib import Path
 
-from dids.importing.uploads import folder
+from core.importing.uploads import folder
 
 
 def errors_path(import_id: int) -> Path:

@@ -21,8 +21,8 @@ from typing import BinaryIO
 
 from calls.importing.cells import billsec_cell, fractional_seconds_cell
 from calls.importing.columns import HEADER_FIELDS, KAMAILIO_FIELDS, CDRColumns, match_columns
-from dids.importing.matching import IGNORE, Matcher
-from dids.importing.reader import FileError, read_table
+from core.importing.matching import IGNORE, Matcher
+from core.importing.reader import FileError, read_table
 
 PEEK = 50  # rows looked at to tell a file's layout
 SAMPLES = 3  # rows shown on the preview

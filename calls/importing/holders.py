@@ -13,9 +13,9 @@ from datetime import datetime
 from itertools import count
 from typing import NamedTuple
 
-from billing.call_rates import rates_down
+from dids.call_rates import rates_down
 from billing.models import Subscription
-from billing.rating import Rates
+from dids.rating import Rates
 from dids.models import DID
 
 
@@ -73,7 +73,7 @@ class Holdings:
     def _build(self, moment) -> Chain:
         below = {h.parent_id: h for h in self.holdings if h.held_at(moment)}
         subs, current = [], below.get(None)
-        while current is not None:  # top-down, as billing.chain.top_down
+        while current is not None:  # top-down, as billing.subscriptions.chain.top_down
             subs.append(current)
             current = below.get(current.pk)
         rates = rates_down(self.rates, [h.sell for h in subs])

@@ -12,8 +12,8 @@ from decimal import Decimal
 
 from django.utils import timezone
 
-from billing.ledger import lock_accounts
-from billing.ledger_batch import LedgerBatch
+from billing.ledger.posting import lock_accounts
+from billing.ledger.batch import LedgerBatch
 from billing.models import LedgerEntry
 
 

@@ -28,8 +28,8 @@ from django.utils import timezone
 
 from accounts.models import acting_user
 from audit.record import record as audit
-from billing.rating import call_cost
-from billing_portal.money import fmt, quantize
+from dids.rating import call_cost
+from core.money import fmt, quantize
 from calls.importing.background import Background
 from calls.importing.cells import RowReader, read_country, read_zone
 from calls.importing.columns import CDRColumns
@@ -38,13 +38,9 @@ from calls.importing.holders import Chain, Holdings, load_holdings
 from calls.importing.ledger import DailyTotals
 from calls.importing.writer import Costs, open_writer
 from calls.models import Call, CallImport
-from dids.importing.cells import RowError
-from dids.importing.csv_file import checksum
-from dids.importing.pipeline import ErrorReport, Rejected, chunks
-from dids.importing.reader import FileError
+from core.importing.rows import CHUNK, FIRST_ERRORS, ErrorReport, Rejected, RowError, checksum, chunks
+from core.importing.reader import FileError
 
-CHUNK = 5000  # rows checked against the database per query
-FIRST_ERRORS = 20
 IMPORT_LOCK = 7_000_001  # pg_advisory_xact_lock key: CDR imports, one at a time
 _LINE = 0xFFFFFFFF  # a call's best row: (answered seconds + 1) << 32 | (_LINE - line), the largest wins
 

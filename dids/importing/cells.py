@@ -23,7 +23,8 @@ from decimal import Decimal, InvalidOperation
 from django.core.exceptions import ValidationError
 from django_countries import countries
 
-from billing_portal.csv_stream import as_typed
+from core.csv_stream import as_typed
+from core.importing.rows import RowError
 from dids.forms import DIDForm, MONEY_FIELDS
 from dids.importing.columns import LABEL
 from dids.models import DID, Provider
@@ -54,12 +55,6 @@ _STATUS = {"active": DID.Status.ACTIVE, "yes": DID.Status.ACTIVE, "y": DID.Statu
 _BILLING_TYPE = {"onetime": DID.BillingType.ONE_TIME, "recurring": DID.BillingType.RECURRING}
 _CATEGORY = {c.lower(): c for c, _ in DID.Category.choices}
 
-
-class RowError(ValueError):
-    """Why a row is refused, fit for the error report (names the column). ``read_as``: the
-    number as it would be stored, when it could be read."""
-
-    read_as = ""
 
 
 def _bounds(name):

@@ -1,5 +1,5 @@
 """Which CSV column is which DID field: by header name, never by position, on the
-shared column matching (dids/importing/matching.py), with the admin's choices on top.
+shared column matching (core/importing/matching.py), with the admin's choices on top.
 
 The export's headers (the Create Product form's labels, e.g. "MonthlyFee (USD)")
 come first, then the names carriers' and number providers' sheets use, preferred
@@ -19,8 +19,8 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 
 from dids.export import COLUMNS as EXPORT_COLUMNS
-from dids.importing.matching import IGNORE, Field, Match, Matcher, loose  # noqa: F401  (loose: the CDR import's)
-from dids.importing.reader import FileError
+from core.importing.matching import IGNORE, Field, Match, Matcher, loose  # noqa: F401  (loose: the CDR import's)
+from core.importing.reader import FileError
 
 LABEL = {name.split("__")[0]: header for header, name in EXPORT_COLUMNS}  # provider__name -> provider
 

@@ -2,7 +2,6 @@
 admin's choices: the columns' matching, whose the carrier prices are, the country
 for numbers without one and values for rows without their own."""
 
-import hashlib
 import itertools
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -10,18 +9,11 @@ from pathlib import Path
 from dids.importing.cells import Providers, Readings, RowReader
 from dids.importing.columns import HeaderError, Plan, plan, refusal
 from dids.importing.pipeline import Report, Source, run
-from dids.importing.reader import read_table
+from core.importing.reader import read_table
+from core.importing.rows import checksum
 from dids.models import DIDImport
 
 SAMPLE_ROWS = 3  # first values shown for each column
-
-
-def checksum(path: Path) -> str:
-    digest = hashlib.sha256()
-    with path.open("rb") as file:
-        for block in iter(lambda: file.read(1 << 20), b""):
-            digest.update(block)
-    return digest.hexdigest()
 
 
 def earlier_import(digest: str) -> DIDImport | None:

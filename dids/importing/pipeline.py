@@ -8,30 +8,14 @@ nothing is ever dropped silently. Writing is all or nothing: the valid rows go
 in together in one transaction, or none do.
 """
 
-import csv
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 
-
 from accounts.models import acting_user
-from billing_portal.csv_stream import spreadsheet_safe
-from dids.importing.cells import RowError
-from dids.importing.reader import FileError
+from core.importing.rows import FIRST_ERRORS, ErrorReport, Rejected, RowError, chunks
 from dids.importing.writer import open_writer
 from dids.models import DID, DIDImport
-
-CHUNK = 5000  # rows checked against the database per query
-FIRST_ERRORS = 20  # shown on the preview
-
-
-@dataclass
-class Rejected:
-    line: int
-    number: str
-    reason: str
-    read_as: str = ""  # the number as it would be stored, when it could be read
-
 
 @dataclass
 class Report:
@@ -72,45 +56,6 @@ class Source:
 
     def shown_number(self, cells: list[str]) -> str:
         return cells[self.number_at] if self.number_at < len(cells) else ""
-
-
-class ErrorReport:
-    """Rejected rows as CSV: Line, Reason (and with ``read_as``, Read as: the number as it
-    would be stored), then the row as it was (same header), so the file can be corrected
-    and imported again. Cells that a spreadsheet would run as a formula are written as
-    Export CSV writes them (after an apostrophe, which the imports take off again)."""
-
-    def __init__(self, path: Path | None, header: list[str], *, read_as: bool = False):
-        try:
-            self.file = path.open("w", newline="", encoding="utf-8") if path else None
-        except OSError as error:  # a missing folder or no permission: one line, not a traceback
-            raise FileError(f"Cannot write the rejected rows to {path}: {error.strerror}.") from None
-        self.read_as = read_as
-        if self.file:
-            self.csv = csv.writer(self.file)
-            self.csv.writerow(["Line", "Reason"] + (["Read as"] if read_as else [])
-                              + [spreadsheet_safe(cell) for cell in header])
-
-    def add(self, line: int, cells: list[str], reason: str, read_as: str = "") -> None:
-        if self.file:
-            self.csv.writerow([line, spreadsheet_safe(reason)] + ([spreadsheet_safe(read_as)] if self.read_as else [])
-                              + [spreadsheet_safe(cell) for cell in cells])
-
-    def close(self) -> None:
-        if self.file:
-            self.file.close()
-
-
-def chunks(lines: Iterable, size: int = CHUNK) -> Iterator[list]:
-    """Lists of ``size`` items (the last one shorter): one database query per list."""
-    chunk = []
-    for item in lines:
-        chunk.append(item)
-        if len(chunk) == size:
-            yield chunk
-            chunk = []
-    if chunk:
-        yield chunk
 
 
 def existing_numbers(numbers: list[str]) -> set[str]:

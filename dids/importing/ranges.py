@@ -3,7 +3,7 @@
 from django.conf import settings
 from django.core.exceptions import ValidationError
 
-from dids.importing.cells import RowError
+from core.importing.rows import RowError
 from dids.importing.pipeline import Report, Source, run
 from dids.models import DIDImport
 from dids.numbers import normalize_did

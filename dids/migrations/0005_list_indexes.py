@@ -3,7 +3,7 @@
 """Indexes that match the DID lists' filters and sorts (issue 6, "Fast at a million"):
 newest first (number, country and status already had theirs), and two partial
 indexes for Buy DIDs under the operator: unsold Active DIDs by number, and by
-country then number. Keyset pages (billing_portal/listing.py) read them in
+country then number. Keyset pages (core/listing.py) read them in
 order, so any page costs what the first one does. (City, Province and
 MonthlyFee sorts have none: docs/decisions.md.)"""
 

@@ -7,7 +7,7 @@ from django.urls import reverse
 
 from accounts.models import Account, User
 from accounts.services import AccountError, account_create, account_set_status, account_update
-from billing.funds import add_funds
+from billing.ledger.funds import add_funds
 from tests.factories import PASSWORD, AccountFactory, make_account_user
 
 GOOD_PASSWORD = "Sunny-Kettle-42"

@@ -4,7 +4,7 @@ import pytest
 from django.urls import reverse
 
 from accounts.models import Account
-from billing.funds import add_funds
+from billing.ledger.funds import add_funds
 from tests.factories import PASSWORD, DIDFactory
 
 ADMIN_PAGES = [

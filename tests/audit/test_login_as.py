@@ -10,7 +10,7 @@ from django.urls import reverse
 
 from accounts.models import Account
 from audit.context import LOGIN_AS_SESSION_KEY
-from billing.funds import add_funds
+from billing.ledger.funds import add_funds
 from tests.audit.helpers import IP, only, rows
 from tests.factories import DIDFactory, make_account_user
 

@@ -10,7 +10,7 @@ from accounts.models import Account
 from audit import context
 from audit.models import AuditEntry
 from audit.record import changed, plain, record
-from billing.funds import add_funds
+from billing.ledger.funds import add_funds
 from dids.bulk import bulk_set_status
 from dids.models import DID
 from tests.factories import DIDFactory

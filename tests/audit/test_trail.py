@@ -15,13 +15,13 @@ from django.utils import timezone
 from accounts.models import Account
 from audit import context
 from audit.models import AuditEntry
-from billing.funds import add_funds
+from billing.ledger.funds import add_funds
 from billing.models import Subscription
-from billing.purchase import purchase_did
-from billing.rate_book import set_sell_rates
-from billing.rating import Rates
-from billing.renewals import run_billing
-from billing_portal.money import money
+from billing.subscriptions.purchase import purchase_did
+from billing.prices.rate_book import set_sell_rates
+from dids.rating import Rates
+from billing.subscriptions.renewals import run_billing
+from core.money import money
 from dids.bulk import bulk_set_prices
 from dids.importing.csv_file import import_csv
 from dids.models import DID, DIDImport, Provider
@@ -273,7 +273,7 @@ def test_purchase_and_release_in_the_pages(reseller_client, reseller_user):
 
 def test_a_refused_purchase_leaves_no_row(reseller_user):
     did = DIDFactory(setup_fee=money(5), monthly_fee=money(20))
-    from billing.purchase import PurchaseRefused
+    from billing.subscriptions.purchase import PurchaseRefused
     with pytest.raises(PurchaseRefused):
         purchase_did(buyer_id=reseller_user.account_id, did_id=did.pk, purchase_key="broke")
     assert rows() == []

@@ -1,4 +1,4 @@
-"""Revenue assurance (billing/audit.py, manage.py billing_audit, /billing/audit/):
+"""Revenue assurance (billing/assurance.py, manage.py billing_audit, /billing/audit/):
 a clean world audits clean; each kind of problem is found, named, and makes the
 command exit 1; the page lists it; the number of queries does not grow with the
 number of subscriptions.
@@ -21,14 +21,14 @@ from django.urls import reverse
 from django.utils import timezone
 
 from accounts.models import Account
-from billing.audit import run_audit
-from billing.funds import add_funds
-from billing.ledger import lock_accounts, post
+from billing.assurance import run_audit
+from billing.ledger.funds import add_funds
+from billing.ledger.posting import lock_accounts, post
 from billing.models import LedgerEntry, Subscription
-from billing.purchase import purchase_did
-from billing.release import release_did
-from billing.renewals import run_billing
-from billing_portal.money import money
+from billing.subscriptions.purchase import purchase_did
+from billing.subscriptions.release import release_did
+from billing.subscriptions.renewals import run_billing
+from core.money import money
 from dids.models import DID
 from tests.factories import DIDFactory, make_account_user
 

@@ -14,11 +14,11 @@ from django.db import connection
 from django.utils import timezone
 
 from accounts.models import Account
-from billing.funds import add_funds
-from billing.ledger import ledger_sum
+from billing.ledger.funds import add_funds
+from billing.ledger.posting import ledger_sum
 from billing.models import LedgerEntry, Subscription
-from billing.purchase import purchase_did
-from billing.renewals import _Batch, run_billing
+from billing.subscriptions.purchase import purchase_did
+from billing.subscriptions.renewals import _Batch, run_billing
 from dids.models import DID
 from tests.factories import DIDFactory, make_account_user
 

@@ -13,7 +13,7 @@ clock times, over a small reseller tree. After every step the books must hold:
     seller still holds it.
 
 After each billing run, nothing due is left unsettled, grace counts from the due
-date, and every renewal was charged at the price in effect (billing.pricing).
+date, and every renewal was charged at the price in effect (billing.prices.resolve).
 A refusal (PurchaseRefused, ReleaseRefused, PriceRefused) is an allowed outcome
 that must change nothing, and only for a reason (a purchase outside the buyer's
 pool or beyond its funds, a release of a DID sold on below, a price below cost
@@ -47,15 +47,15 @@ from hypothesis.stateful import (
 )
 
 from accounts.models import Account
-from billing.funds import add_funds
+from billing.ledger.funds import add_funds
 from billing.models import DIDHistory, LedgerEntry, PriceOverride, Subscription
-from billing.pool import pool_for, seller_subscription_for
-from billing.price_book import PriceRefused, clear_override, set_sell_cost
-from billing.pricing import price_for
-from billing.purchase import PurchaseRefused, purchase_did
-from billing.release import ReleaseRefused, admin_release_did, release_did
-from billing.renewals import run_billing
-from billing_portal.money import money
+from billing.subscriptions.pool import pool_for, seller_subscription_for
+from billing.prices.book import PriceRefused, clear_override, set_sell_cost
+from billing.prices.resolve import price_for
+from billing.subscriptions.purchase import PurchaseRefused, purchase_did
+from billing.subscriptions.release import ReleaseRefused, admin_release_did, release_did
+from billing.subscriptions.renewals import run_billing
+from core.money import money
 from dids.models import DID
 from tests.factories import DIDFactory, make_account_user, make_admin
 

@@ -1,5 +1,5 @@
 """The call cost preview (issue 7): fixed durations and a typed one, priced by
-billing.rating.call_cost, on Edit Info (every door), the admin's Edit Product
+dids.rating.call_cost, on Edit Info (every door), the admin's Edit Product
 page and the destination page."""
 
 from decimal import Decimal
@@ -10,11 +10,11 @@ from django.test import Client
 from django.urls import reverse
 
 from accounts.models import Account
-from billing.call_preview import call_preview
-from billing.funds import add_funds
-from billing.purchase import purchase_did
-from billing.rate_book import set_sell_rates
-from billing.rating import Rates
+from dids.call_preview import call_preview
+from billing.ledger.funds import add_funds
+from billing.subscriptions.purchase import purchase_did
+from billing.prices.rate_book import set_sell_rates
+from dids.rating import Rates
 from tests.factories import DIDFactory, make_account_user, make_admin
 
 D = Decimal

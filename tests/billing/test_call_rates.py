@@ -12,13 +12,13 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from accounts.models import Account
-from billing.call_rates import below_own, chain_rates, sell_rates
-from billing.chain import top_down
-from billing.funds import add_funds
+from dids.call_rates import below_own, chain_rates, sell_rates
+from billing.subscriptions.chain import top_down
+from billing.ledger.funds import add_funds
 from billing.models import DIDHistory, Subscription
-from billing.purchase import purchase_did
-from billing.rate_book import RatesRefused, rate_card, set_sell_cost_and_rates, set_sell_rates
-from billing.rating import Rates, call_cost
+from billing.subscriptions.purchase import purchase_did
+from billing.prices.rate_book import RatesRefused, rate_card, set_sell_cost_and_rates, set_sell_rates
+from dids.rating import Rates, call_cost
 from dids.models import DID
 from tests.factories import DIDFactory, make_account_user, make_admin
 

@@ -14,9 +14,9 @@ from django.core.management import CommandError, call_command, execute_from_comm
 from django.db import connection
 
 from accounts.models import Account
-from billing.funds import add_funds
+from billing.ledger.funds import add_funds
 from billing.models import LedgerEntry
-from billing_portal.money import money
+from core.money import money
 from tests.factories import AccountFactory
 
 

@@ -10,10 +10,10 @@ from django.test import Client
 from django.urls import reverse
 
 from accounts.models import Account
-from billing.destinations import DestinationRefused, normalise, set_destination
-from billing.funds import add_funds
+from routing.destinations import DestinationRefused, normalise, set_destination
+from billing.ledger.funds import add_funds
 from billing.models import DIDHistory, Subscription
-from billing.purchase import purchase_did
+from billing.subscriptions.purchase import purchase_did
 from dids.models import DID
 from dids.models import DID
 from tests.factories import DIDFactory, make_account_user, make_admin

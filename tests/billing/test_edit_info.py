@@ -8,10 +8,10 @@ from django.test import Client
 from django.urls import reverse
 
 from accounts.models import Account
-from billing.funds import add_funds
+from billing.ledger.funds import add_funds
 from billing.models import DIDHistory, LedgerEntry, PriceOverride, Subscription
-from billing.price_book import BelowCost, PriceRefused, clear_override, set_sell_cost
-from billing.purchase import purchase_did
+from billing.prices.book import BelowCost, PriceRefused, clear_override, set_sell_cost
+from billing.subscriptions.purchase import purchase_did
 from dids.models import DID
 from tests.factories import DIDFactory, make_account_user, make_admin
 

@@ -9,8 +9,8 @@ from django.db import connection
 from django.urls import reverse
 
 from accounts.models import Account
-from billing.funds import FundsError, add_funds, adjust, post_once
-from billing.ledger import ledger_sum
+from billing.ledger.funds import FundsError, add_funds, adjust, post_once
+from billing.ledger.posting import ledger_sum
 from billing.models import LedgerEntry
 
 

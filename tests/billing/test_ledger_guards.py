@@ -7,10 +7,10 @@ import pytest
 from django.db import IntegrityError, InternalError, transaction
 
 from accounts.models import Account
-from billing.funds import add_funds
-from billing.ledger import ledger_sum
+from billing.ledger.funds import add_funds
+from billing.ledger.posting import ledger_sum
 from billing.models import LedgerEntry
-from billing_portal.money import money
+from core.money import money
 
 
 def test_add_funds_writes_an_entry_and_moves_the_balance(reseller_user, admin_user):

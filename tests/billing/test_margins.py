@@ -13,9 +13,9 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from accounts.models import Account
-from billing.funds import add_funds
-from billing.margins import account_margin_rows, account_margin_totals, operator_margin, reseller_margin_summary
-from billing.purchase import purchase_did
+from billing.ledger.funds import add_funds
+from billing.prices.margins import account_margin_rows, account_margin_totals, operator_margin, reseller_margin_summary
+from billing.subscriptions.purchase import purchase_did
 from tests.factories import DIDFactory, make_account_user
 
 D = Decimal

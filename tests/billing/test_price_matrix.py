@@ -19,11 +19,11 @@ from django.test import Client
 from django.urls import reverse
 
 from accounts.models import Account
-from billing.funds import add_funds
+from billing.ledger.funds import add_funds
 from billing.models import LedgerEntry, Subscription
-from billing.price_book import set_sell_cost
-from billing.purchase import purchase_did
-from billing.release import release_did
+from billing.prices.book import set_sell_cost
+from billing.subscriptions.purchase import purchase_did
+from billing.subscriptions.release import release_did
 from tests.factories import DIDFactory, make_account_user, make_admin
 
 D = Decimal

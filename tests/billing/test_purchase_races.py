@@ -8,13 +8,13 @@ from decimal import Decimal
 import pytest
 
 from accounts.models import Account
-from billing.funds import add_funds
-from billing.ledger import ledger_sum
+from billing.ledger.funds import add_funds
+from billing.ledger.posting import ledger_sum
 from billing.models import LedgerEntry, Subscription
-from billing.price_book import set_sell_cost
-from billing.purchase import PurchaseRefused, PurchaseResult, purchase_did
-from billing.purchase_keys import new_purchase_key, verify_purchase_key
-from billing_portal.money import money
+from billing.prices.book import set_sell_cost
+from billing.subscriptions.purchase import PurchaseRefused, PurchaseResult, purchase_did
+from billing.subscriptions.purchase_keys import new_purchase_key, verify_purchase_key
+from core.money import money
 from dids.models import DID
 from tests.factories import DIDFactory, make_account_user, make_admin
 from tests.races import race

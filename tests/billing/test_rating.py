@@ -7,7 +7,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from billing.rating import Rates, call_cost
+from dids.rating import Rates, call_cost
 
 D = Decimal
 EXAMPLE = Rates(connection_cost=D("0.05"), grace_time=10, cost_per_min=D("0.60"), initial_increment=30, increment=6)

@@ -12,12 +12,12 @@ from django.core.management.base import CommandError
 from django.utils import timezone
 
 from accounts.models import Account
-from billing.funds import add_funds, adjust
+from billing.ledger.funds import add_funds, adjust
 from billing.models import DIDHistory, LedgerEntry, Notification, Subscription
-from billing.price_book import set_sell_cost
-from billing.purchase import purchase_did
-from billing.release import release_did
-from billing.renewals import run_billing
+from billing.prices.book import set_sell_cost
+from billing.subscriptions.purchase import purchase_did
+from billing.subscriptions.release import release_did
+from billing.subscriptions.renewals import run_billing
 from dids.models import DID
 from tests.factories import DIDFactory, make_account_user, make_admin
 

@@ -12,8 +12,8 @@ import pytest
 from django.db import transaction
 from django.urls import reverse
 
-from billing.funds import add_funds, adjust
-from billing.ledger import lock_accounts, post
+from billing.ledger.funds import add_funds, adjust
+from billing.ledger.posting import lock_accounts, post
 from billing.models import LedgerEntry
 from tests.factories import DIDFactory
 

@@ -7,9 +7,9 @@ from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
 
-from billing.funds import add_funds
-from billing.purchase import purchase_did
-from billing.renewals import run_billing
+from billing.ledger.funds import add_funds
+from billing.subscriptions.purchase import purchase_did
+from billing.subscriptions.renewals import run_billing
 from tests.factories import DIDFactory, make_account_user
 
 

@@ -9,9 +9,9 @@ import pytest
 from django.utils import timezone
 
 from accounts.models import Account
-from billing.funds import add_funds
-from billing.purchase import purchase_did
-from billing_portal.money import money
+from billing.ledger.funds import add_funds
+from billing.subscriptions.purchase import purchase_did
+from core.money import money
 from calls.models import CallCharge
 from tests.conftest import browser_login
 from tests.factories import PASSWORD, DIDFactory, make_account_user, make_admin

@@ -12,8 +12,8 @@ from decimal import Decimal
 import pytest
 
 from accounts.models import Account
-from billing.funds import add_funds
-from billing.purchase import purchase_did
+from billing.ledger.funds import add_funds
+from billing.subscriptions.purchase import purchase_did
 from tests.conftest import browser_login
 from tests.factories import PASSWORD, DIDFactory, make_account_user, make_admin
 

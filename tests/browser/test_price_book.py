@@ -9,7 +9,7 @@ from decimal import Decimal
 import pytest
 
 from accounts.models import Account
-from billing.funds import add_funds
+from billing.ledger.funds import add_funds
 from billing.models import PriceOverride, Subscription
 from dids.models import DID
 from tests.conftest import browser_login

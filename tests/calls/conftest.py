@@ -7,9 +7,9 @@ import pytest
 from django.utils import timezone
 
 from accounts.models import Account
-from billing.funds import add_funds
-from billing.purchase import purchase_did
-from billing_portal.money import money
+from billing.ledger.funds import add_funds
+from billing.subscriptions.purchase import purchase_did
+from core.money import money
 from tests.factories import DIDFactory, make_account_user
 
 BOUGHT = timezone.make_aware(timezone.datetime(2026, 11, 2, 8, 0))  # UTC

@@ -12,10 +12,10 @@ from django.urls import reverse
 from django.utils import timezone
 
 from accounts.models import Account
-from billing.funds import add_funds
+from billing.ledger.funds import add_funds
 from billing.models import LedgerEntry
-from billing.purchase import purchase_did
-from billing_portal.money import money
+from billing.subscriptions.purchase import purchase_did
+from core.money import money
 from calls.models import Call, CallCharge, CallImport
 from tests.factories import DIDFactory, make_account_user, make_admin
 

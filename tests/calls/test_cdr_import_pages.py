@@ -144,6 +144,6 @@ def test_rejected_rows_download_spreadsheet_safe_as_export_csv(admin_client, hel
     import_rows = rows(admin_client.get(reverse("calls:import_errors", args=[record.pk])))
     for found in (preview_rows, import_rows):
         assert found[1][2] == "'" + payload
-    from billing_portal.csv_stream import spreadsheet_safe  # Export CSV's rule (issue 14 made it one)
+    from core.csv_stream import spreadsheet_safe  # Export CSV's rule (issue 14 made it one)
 
     assert preview_rows[1][2] == spreadsheet_safe(payload)

@@ -12,15 +12,15 @@ from django.core.management.base import CommandError
 from django.utils import timezone
 
 from accounts.models import Account
-from billing.funds import add_funds
+from billing.ledger.funds import add_funds
 from billing.models import LedgerEntry, Subscription
-from billing.purchase import purchase_did
-from billing.release import release_did
-from billing_portal.money import money
+from billing.subscriptions.purchase import purchase_did
+from billing.subscriptions.release import release_did
+from core.money import money
 from calls.importing.files import errors_path
 from calls.importing.pipeline import rate_cdr_file
 from calls.models import Call, CallCharge, CallImport
-from dids.importing.reader import FileError
+from core.importing.reader import FileError
 from tests.factories import DIDFactory, make_account_user
 from tests.races import race
 

@@ -14,7 +14,7 @@ from django.core.management.base import CommandError
 
 from calls.importing.pipeline import rate_cdr_file
 from calls.models import Call, CallImport
-from dids.importing.reader import FileError
+from core.importing.reader import FileError
 from tests.calls.conftest import BOUGHT, after_purchase
 from tests.calls.switch_files import FREEPBX_HEADER, freepbx_line, freeswitch_example_line, master_csv_line
 
@@ -294,7 +294,7 @@ def test_kamailio_acc_cdrs_exported_by_mysql_batch_mode(held, tmp_path):
 ])
 def test_kamailio_durations_to_whole_seconds(duration, expected):
     from calls.importing.cells import fractional_seconds_cell
-    from dids.importing.cells import RowError
+    from core.importing.rows import RowError
 
     if isinstance(expected, int):
         assert fractional_seconds_cell(duration) == expected

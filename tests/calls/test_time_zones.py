@@ -15,8 +15,8 @@ from django.utils import timezone
 
 import billing_portal.settings as settings_module
 from accounts.models import Account
-from billing.funds import add_funds
-from billing.purchase import purchase_did
+from billing.ledger.funds import add_funds
+from billing.subscriptions.purchase import purchase_did
 from calls.importing.pipeline import rate_cdr_file
 from calls.models import Call, CallCharge
 from tests.calls.conftest import BOUGHT

@@ -7,11 +7,11 @@ from decimal import Decimal
 import pytest
 from django.urls import reverse
 
-from billing.funds import add_funds
+from billing.ledger.funds import add_funds
 from billing.models import DIDHistory, LedgerEntry, PriceOverride, Subscription
-from billing.purchase import PurchaseRefused, PurchaseResult, purchase_did
-from billing.release import admin_release_did
-from billing_portal.money import money
+from billing.subscriptions.purchase import PurchaseRefused, PurchaseResult, purchase_did
+from billing.subscriptions.release import admin_release_did
+from core.money import money
 from dids.bulk import BulkError, bulk_delete_unsold, bulk_set_prices, bulk_set_provider, bulk_set_status
 from dids.models import DID
 from tests.factories import DIDFactory, ProviderFactory, make_account_user, make_admin

@@ -19,7 +19,7 @@ def test_counter_uses_the_seeds_wording(admin_client, db):
 
 
 def test_counter_has_thousands_separators():
-    from billing_portal.listing import ListPage
+    from core.listing import ListPage
 
     assert ListPage(rows=[1] * 25, number=1, per_page=25, total=1234, sort="number").counter == "1 - 25 of 1,234 Records"
     assert ListPage(rows=[1] * 9, number=50, per_page=25, total=1234, sort="number").counter == "1,226 - 1,234 of 1,234 Records"

@@ -9,7 +9,7 @@ import pytest
 from django.core.management import CommandError, call_command
 
 from dids.importing.csv_file import import_csv
-from dids.importing.reader import FileError
+from core.importing.reader import FileError
 from dids.models import DID, DIDImport, Provider
 from tests.factories import DIDFactory
 

@@ -14,7 +14,7 @@ from django.core.management import CommandError, call_command
 from dids.importing.cells import RowReader, money_cell
 from dids.importing.columns import HeaderError, plan
 from dids.importing.csv_file import Choices, import_csv, preview_csv
-from dids.importing.reader import FileError
+from core.importing.reader import FileError
 from dids.models import DID, DIDImport
 from dids.numbers import country_mismatch
 from tests.factories import DIDFactory
@@ -277,7 +277,7 @@ def test_a_semicolon_file_with_decimal_commas(tmp_path, default_provider):
     ("0.125", "0.1250"), ("12.000.000", None), ("1,2,3", None), ("1,234.56", None), ("5,12345", None), ("-5,00", None),
 ])
 def test_decimal_comma_amounts(text, value):
-    from dids.importing.cells import RowError
+    from core.importing.rows import RowError
 
     if value is None:
         with pytest.raises(RowError):

@@ -9,10 +9,10 @@ import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 
-from billing.funds import add_funds
-from billing.purchase import purchase_did
-from billing_portal.money import money
-from dids.importing import uploads
+from billing.ledger.funds import add_funds
+from billing.subscriptions.purchase import purchase_did
+from core.money import money
+from core.importing import uploads
 from dids.models import DID, DIDImport
 from tests.factories import DIDFactory
 

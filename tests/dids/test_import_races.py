@@ -6,9 +6,9 @@ from decimal import Decimal
 
 import pytest
 
-from billing.funds import add_funds
+from billing.ledger.funds import add_funds
 from billing.models import Subscription
-from billing.purchase import PurchaseRefused, PurchaseResult
+from billing.subscriptions.purchase import PurchaseRefused, PurchaseResult
 from dids.importing.ranges import import_range
 from dids.importing.undo import UndoRefused, undo_import
 from dids.models import DID, DIDImport

@@ -15,7 +15,7 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from accounts.models import Account
-from billing_portal.bulk_update import generated_insert_sql
+from core.bulk_update import generated_insert_sql
 from dids.models import DID
 from tests.factories import ProviderFactory
 

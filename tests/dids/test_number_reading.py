@@ -7,7 +7,8 @@ from django.core.exceptions import ValidationError
 from hypothesis import given, settings, strategies as st
 
 from calls.importing.cells import Numbers as CDRNumbers
-from dids.importing.cells import RowError, RowReader
+from dids.importing.cells import RowReader
+from core.importing.rows import RowError
 from dids.numbers import mismatch_warning, read_number
 from routing.numbers import normalise as routing_form
 

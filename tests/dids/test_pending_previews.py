@@ -3,8 +3,8 @@ neither drops it nor its uploaded file."""
 
 from types import SimpleNamespace
 
-from dids.importing import uploads
-from dids.importing.pending import KEEP, PendingPreviews
+from core.importing import uploads
+from core.importing.pending import KEEP, PendingPreviews
 
 
 def _upload(token):

@@ -7,7 +7,7 @@ import pytest
 from django.urls import reverse
 
 from accounts.models import Account
-from billing.funds import add_funds
+from billing.ledger.funds import add_funds
 from billing.models import DIDHistory, LedgerEntry, Subscription
 from dids.models import DID
 from tests.factories import DIDFactory, make_account_user
@@ -130,7 +130,7 @@ def test_inactive_did_is_not_offered_and_cannot_be_bought(reseller_client, resel
 
 
 def test_suspended_account_cannot_buy(reseller_user, seed_did):
-    from billing.purchase import PurchaseRefused, purchase_did
+    from billing.subscriptions.purchase import PurchaseRefused, purchase_did
 
     _fund(reseller_user, "100")
     Account.objects.filter(pk=reseller_user.account_id).update(status=Account.Status.SUSPENDED)
@@ -273,7 +273,7 @@ def test_a_price_changed_after_the_page_was_shown_is_refused_not_charged(reselle
 
 
 def test_an_overlong_purchase_key_is_refused_not_a_server_error(reseller_user, seed_did):
-    from billing.purchase import PurchaseRefused, purchase_did
+    from billing.subscriptions.purchase import PurchaseRefused, purchase_did
 
     with pytest.raises(PurchaseRefused, match="expired"):
         purchase_did(buyer_id=reseller_user.account_id, did_id=seed_did.pk, purchase_key="k" * 65)

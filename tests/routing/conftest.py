@@ -6,7 +6,7 @@ from django.urls import reverse
 
 from accounts.models import Account
 from billing.models import Subscription
-from billing.purchase import purchase_did
+from billing.subscriptions.purchase import purchase_did
 from routing.tokens import create_token
 from tests.factories import DIDFactory, make_account_user
 

@@ -10,7 +10,7 @@ from django.utils import timezone
 
 from accounts.models import Account
 from billing.models import Subscription
-from billing.release import release_did
+from billing.subscriptions.release import release_did
 from dids.models import DID
 from routing import lookup
 from tests.factories import DIDFactory
@@ -51,7 +51,7 @@ def test_the_bottom_of_the_chain_routes_the_calls(ask, chain):
 
 
 def test_a_top_level_holder_routes_its_own_calls(ask, db):
-    from billing.purchase import purchase_did
+    from billing.subscriptions.purchase import purchase_did
     from tests.factories import make_account_user
 
     did = DIDFactory(number="+442079460000", setup_fee="0", monthly_fee="0", concurrent_calls=0)
@@ -111,7 +111,7 @@ def test_no_destination_at_the_bottom_even_if_the_seller_has_one(ask, chain):
     "sip:a@b.example;transport=tcp", "sip:a b@c.example", "sip:a@b.example\n", '"/><x a="',
 ])
 def test_a_destination_a_switch_could_misread_is_refused(ask, chain, destination):
-    """billing/destinations.py never stores these; the lookup does not trust that alone."""
+    """routing/destinations.py never stores these; the lookup does not trust that alone."""
     set_destination(chain["bottom"], "sip_uri", destination)
     assert answer(ask(NUMBER)) == refused(NUMBER, "invalid_destination")
 

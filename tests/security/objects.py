@@ -1,7 +1,7 @@
 """The world the security tests walk through: one login per role and objects owned by each.
 
 Built once per test module through the real services and pages (purchases with
-billing.purchase.purchase_did, imports through the admin's upload and Confirm), inside
+billing.subscriptions.purchase.purchase_did, imports through the admin's upload and Confirm), inside
 an outer transaction that is rolled back when the module ends. Each test runs in a
 savepoint (pytest-django's ``db``), and ``rolled_back()`` puts every single request in
 one more savepoint, so no request sees what an earlier one changed.
@@ -32,10 +32,10 @@ from django.urls import reverse
 from django.utils import timezone
 
 from accounts.models import Account, User
-from billing.destinations import set_destination
-from billing.funds import add_funds
+from routing.destinations import set_destination
+from billing.ledger.funds import add_funds
 from billing.models import DIDHistory, LedgerEntry, Notification, PriceOverride, Subscription
-from billing.purchase import purchase_did
+from billing.subscriptions.purchase import purchase_did
 from calls.models import Call, CallCharge, CallImport
 from dids.models import DID, DIDImport, Provider
 from routing.models import SwitchToken

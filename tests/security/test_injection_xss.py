@@ -45,10 +45,10 @@ from django.urls import NoReverseMatch, reverse
 from django.utils import timezone
 
 from accounts.models import Account, User
-from billing.destinations import set_destination
-from billing.funds import add_funds
+from routing.destinations import set_destination
+from billing.ledger.funds import add_funds
 from billing.models import DIDHistory, LedgerEntry, PriceOverride, Subscription
-from billing.purchase import purchase_did
+from billing.subscriptions.purchase import purchase_did
 from calls.importing.pipeline import rate_cdr_file
 from calls.models import Call, CallImport
 from dids.models import DID, DIDImport, Provider
@@ -997,7 +997,7 @@ def _cursor(sort: str, keys: list) -> str:
 
 
 # Well-formed cursors (base64 JSON, the right sort, the right number of keys) with values
-# the database cannot compare: each was a 500 before billing_portal.listing._comparable.
+# the database cannot compare: each was a 500 before core.listing._comparable.
 HOSTILE_CURSORS = [
     ("dids-number-nul", ADMIN, "dids:list", "number", [NUL]),
     ("dids-city-nul", ADMIN, "dids:list", "city", [NUL, "+1"]),

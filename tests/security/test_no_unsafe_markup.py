@@ -23,7 +23,7 @@ from django.conf import settings
 from django.template import Context, Template
 from django.test import RequestFactory
 
-from billing_portal.widgets import FastSelect, field_html, input_html, label_html, select_html
+from core.widgets import FastSelect, field_html, input_html, label_html, select_html
 from tests.security.payloads import IDS, PAYLOADS, assert_harmless, escaped
 
 ROOT = Path(settings.BASE_DIR)
@@ -31,15 +31,15 @@ SKIPPED_DIRS = {".venv", "venv", "node_modules", "staticfiles", "static", "tests
 
 # (file, function) -> why the hand-built markup cannot carry user data unescaped.
 MARK_SAFE_ALLOWED = {
-    ("billing_portal/widgets.py", "input_html"):
+    ("core/widgets.py", "input_html"):
         "the type, name, value and every attribute go through _esc (html.escape / conditional_escape) first",
-    ("billing_portal/widgets.py", "select_html"):
+    ("core/widgets.py", "select_html"):
         "the name and attributes through _esc/_attrs, each option's value through html.escape and label through _esc",
-    ("billing_portal/widgets.py", "label_html"):
+    ("core/widgets.py", "label_html"):
         "the label text, its suffix and the for= id are escaped with _esc before they are joined",
 }
 FORMAT_HTML_ALLOWED = {
-    ("billing_portal/templatetags/portal.py", "sort_header"):
+    ("core/templatetags/portal.py", "sort_header"):
         "format_html escapes its arguments: the href (query string), the label and the arrow",
 }
 SAFESTRING_ALLOWED: dict = {}  # SafeString(...) / SafeText(...) / @html_safe: none
@@ -166,7 +166,7 @@ def test_the_template_rules_see_what_they_look_for(text, rule):
 
 def test_the_scan_finds_the_projects_python_files():
     files = {p.relative_to(ROOT).as_posix() for p in python_files()}
-    assert {"billing_portal/widgets.py", "billing_portal/templatetags/portal.py", "dids/views.py"} <= files
+    assert {"core/widgets.py", "core/templatetags/portal.py", "dids/views.py"} <= files
     assert not any(f.startswith((".venv/", "tests/")) for f in files)
 
 

@@ -410,7 +410,7 @@ def test_matrix(world, route, role):
 
 CSRF_EXEMPT = {
     "routing:freeswitch": 401,  # mod_xml_curl POSTs without a form: the switch token guards it
-    "healthz": 405,  # answered by billing_portal.health.HealthCheckMiddleware, before CSRF
+    "healthz": 405,  # answered by core.health.HealthCheckMiddleware, before CSRF
 }
 
 

@@ -11,8 +11,8 @@ import pytest
 from django.conf import settings
 from django.urls import resolve
 
-from billing.destinations import set_destination
-from billing.purchase import purchase_did
+from routing.destinations import set_destination
+from billing.subscriptions.purchase import purchase_did
 from routing import lookup
 from routing.freeswitch import dialplan
 from routing.tokens import create_token

@@ -13,8 +13,8 @@ import pytest
 
 from accounts.models import Account
 from accounts.services import account_set_status
-from billing.destinations import set_destination
-from billing.purchase import purchase_did
+from routing.destinations import set_destination
+from billing.subscriptions.purchase import purchase_did
 from routing.tokens import create_token, revoke
 from tests.factories import DIDFactory, make_account_user
 from tests.switches.kamailio import Kamailio

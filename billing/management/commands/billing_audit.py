@@ -1,6 +1,6 @@
 """python manage.py billing_audit [--now ISO] [--tolerance-hours H]
 
-Revenue assurance (billing/audit.py): every active or suspended subscription
+Revenue assurance (billing/assurance.py): every active or suspended subscription
 with a missing, misaligned or duplicate charge, every subscription the billing
 run should have settled more than the tolerance ago, every account whose balance
 differs from its ledger. Prints a summary and each finding; exits 1 when anything
@@ -12,10 +12,10 @@ from datetime import timedelta
 from django.core.management.base import BaseCommand, CommandError
 from django.utils import timezone
 
-from billing.audit import DEFAULT_TOLERANCE, run_audit, when
+from billing.assurance import DEFAULT_TOLERANCE, run_audit, when
 from billing.management.clock import parse_now
-from billing_portal.db_timeouts import long_running
-from billing_portal.money import fmt
+from core.db_timeouts import long_running
+from core.money import fmt
 
 
 class Command(BaseCommand):

@@ -8,7 +8,7 @@ and exits 1 on any; otherwise prints "Ledger OK: N accounts checked".
 Three SQL statements whatever the number of accounts or entries (aggregates and
 window functions; no query per account), so it stays fast at millions of entries.
 Differences are compared rounded to 4 places: SQLite keeps decimals as floats.
-The balance check lives in billing/ledger_checks.py (the billing audit runs it too).
+The balance check lives in billing/ledger/checks.py (the billing audit runs it too).
 """
 
 from decimal import Decimal
@@ -17,9 +17,9 @@ from django.core.management.base import BaseCommand, CommandError
 from django.db import connection
 
 from accounts.models import Account
-from billing.ledger_checks import balance_mismatches, tables
-from billing_portal.db_timeouts import long_running
-from billing_portal.money import fmt
+from billing.ledger.checks import balance_mismatches, tables
+from core.db_timeouts import long_running
+from core.money import fmt
 
 
 CHAIN_SQL = """

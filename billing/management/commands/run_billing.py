@@ -1,4 +1,4 @@
-"""Settle every subscription whose period has ended (billing/renewals.py).
+"""Settle every subscription whose period has ended (billing/subscriptions/renewals.py).
 
 Schedule it (cron or a systemd timer, see README); several machines may run it at
 once. --now runs the clock forward (tests, catching up, rehearsing a month end).
@@ -8,8 +8,8 @@ from django.core.management.base import BaseCommand
 from django.utils import timezone
 
 from billing.management.clock import parse_now
-from billing.renewals import run_billing
-from billing_portal.db_timeouts import long_running
+from billing.subscriptions.renewals import run_billing
+from core.db_timeouts import long_running
 
 
 class Command(BaseCommand):

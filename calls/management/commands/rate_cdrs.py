@@ -9,14 +9,14 @@ from pathlib import Path
 
 from django.core.management.base import BaseCommand, CommandError
 
-from billing_portal.db_timeouts import long_running
+from core.db_timeouts import long_running
 from calls.importing.cells import read_country, read_zone
 from calls.importing.files import store_errors
 from calls.importing.formats import FORMATS
 from calls.importing.pipeline import rate_cdr_file
 from calls.models import CallImport
-from dids.importing.matching import OptionError
-from dids.importing.reader import FileError
+from core.importing.matching import OptionError
+from core.importing.reader import FileError
 
 REJECTED = 2
 

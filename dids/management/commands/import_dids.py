@@ -17,14 +17,15 @@ from pathlib import Path
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 
-from billing_portal.db_timeouts import long_running
+from core.db_timeouts import long_running
 from dids.import_forms import DEFAULT_FIELDS
-from dids.importing.cells import PARSERS, RowError, country_cell
+from dids.importing.cells import PARSERS, country_cell
 from dids.importing.columns import LABEL, PRICES, matcher, prices_question
-from dids.importing.csv_file import Choices, checksum, earlier_import, import_csv, inspect_csv, preview_csv
-from dids.importing.matching import OptionError
-from dids.importing.reader import FileError
-from dids.importing.uploads import import_errors_path
+from dids.importing.csv_file import Choices, earlier_import, import_csv, inspect_csv, preview_csv
+from core.importing.rows import RowError, checksum
+from core.importing.matching import OptionError
+from core.importing.reader import FileError
+from core.importing.uploads import import_errors_path
 from dids.models import Provider
 
 REJECTED = 2  # exit code: rows were rejected (they are in the error file)

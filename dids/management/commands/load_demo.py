@@ -9,8 +9,8 @@ from django.db import transaction
 
 from accounts.models import Account, User
 from accounts.services import account_create
-from billing.funds import add_funds
-from billing_portal.money import money
+from billing.ledger.funds import add_funds
+from core.money import money
 from dids.models import DID, Provider
 
 DEMO_PASSWORD = "demo-pass-2026"

@@ -1,0 +1,178 @@
+"""Setting sell costs: a seller's default and its per-buyer overrides (DESIGN.md section 4).
+
+A seller is the operator (``seller_id`` None) or a reseller holding the DID.
+Its *default* sell cost is, for the operator, the DID product's Setup Fee and
+MonthlyFee, and for a reseller the SELL COST on its subscription. An *override*
+is its sell cost for one buyer directly below it.
+
+Rules kept here, not in views:
+  - a reseller cannot sell below its own buy cost; the operator (the admin,
+    for itself or on behalf of any reseller) may, once it has seen the warning;
+  - every change writes a DIDHistory row with who, when, old and new values;
+  - running subscriptions keep their snapshot: nothing here touches what a
+    buyer already pays; the new price applies from its next renewal.
+
+Lock order is the purchase's (billing/subscriptions/purchase.py): the DID row, then the
+seller's subscription, so a price change and a purchase of the same DID
+serialise, and the purchase's price check sees either the old or the new price.
+"""
+
+from dataclasses import dataclass
+from decimal import Decimal
+
+from django.db import transaction
+from django.utils import timezone
+
+from accounts.models import Account, acting_user
+from audit.record import changed, record
+from billing.models import DIDHistory, PriceOverride, Subscription
+from billing.prices.resolve import Price, default_price, find_override, override_price
+from core.money import fmt, money, quantize
+from dids.models import DID
+
+
+class PriceRefused(Exception):
+    """The change was refused; nothing was saved. ``field`` names the form field to blame."""
+
+    def __init__(self, message: str, field: str | None = None):
+        super().__init__(message)
+        self.field = field
+
+
+class BelowCost(PriceRefused):
+    """The sell cost is below the seller's buy cost: refused for a reseller, a warning for the admin."""
+
+
+@dataclass(frozen=True)
+class SellCost:
+    """One seller's sell cost for one buyer (or for all of them)."""
+
+    price: Price
+    overridden: bool  # True when an override for this buyer sets it
+    floor: tuple[Decimal, Decimal]  # the seller's own cost: (setup fee, price) it must not go below
+
+
+def seller_subscription(did_id: int, seller_id: int, *, lock: bool = False) -> Subscription | None:
+    """The seller's active subscription on the DID (what it holds and may sell)."""
+    subs = Subscription.objects.filter(did_id=did_id, account_id=seller_id, status=Subscription.Status.ACTIVE)
+    if lock:
+        subs = subs.select_for_update(of=("self",))
+    return subs.first()
+
+
+def cost_floor(did: DID, seller_sub: Subscription | None) -> tuple[Decimal, Decimal]:
+    """What the seller pays for the DID: a reseller its BUY COST snapshot; the
+    operator the provider's Buy Cost per period (and no setup fee)."""
+    if seller_sub is None:
+        return Decimal("0.0000"), quantize(did.buy_cost.amount)
+    return quantize(seller_sub.setup_fee.amount), quantize(seller_sub.price.amount)
+
+
+def current_sell_cost(did: DID, seller_sub: Subscription | None, buyer_id: int | None) -> SellCost:
+    override = find_override(did.pk, seller_sub, buyer_id)
+    price = override_price(did, override) if override else default_price(did, seller_sub)
+    return SellCost(price, override is not None, cost_floor(did, seller_sub))
+
+
+def buyers_of(seller_id: int | None):
+    """The accounts a seller sells to: its direct children (the operator's: top-level accounts)."""
+    return Account.objects.filter(parent_id=seller_id).order_by("name", "pk")
+
+
+def set_sell_cost(
+    *,
+    did_id: int,
+    seller_id: int | None,
+    buyer_id: int | None,
+    setup_fee: Decimal,
+    price: Decimal,
+    by,
+    allow_below_cost: bool = False,
+) -> bool:
+    """Set the seller's sell cost for ``buyer_id`` (None = its default for all buyers).
+    Returns False when nothing changed. ``allow_below_cost`` is honoured for the admin only."""
+    setup_fee, price = quantize(setup_fee), quantize(price)
+    if setup_fee < 0 or price < 0:
+        raise PriceRefused("A sell cost cannot be negative.", field="sell_price" if price < 0 else "sell_setup_fee")
+    with transaction.atomic():
+        did, seller_sub, buyer = _lock(did_id, seller_id, buyer_id)
+        before = current_sell_cost(did, seller_sub, buyer_id)
+        floor_setup, floor_price = before.floor
+        if setup_fee < floor_setup or price < floor_price:
+            may_go_below = allow_below_cost and getattr(by, "is_portal_admin", False)
+            if not may_go_below:
+                field = "sell_price" if price < floor_price else "sell_setup_fee"
+                raise BelowCost(_below_cost_message(seller_sub, floor_setup, floor_price), field=field)
+        if (setup_fee, price) == (before.price.setup_fee, before.price.price) and (buyer_id is None or before.overridden):
+            return False
+        _write(did, seller_sub, buyer, setup_fee, price, by)
+        _record(did, seller_sub, buyer, before.price, setup_fee, price, by)
+    return True
+
+
+def clear_override(*, did_id: int, seller_id: int | None, buyer_id: int, by) -> bool:
+    """Remove the seller's override for one buyer: it pays the default sell cost again."""
+    with transaction.atomic():
+        did, seller_sub, buyer = _lock(did_id, seller_id, buyer_id)
+        override = find_override(did.pk, seller_sub, buyer.pk)
+        if override is None:
+            return False
+        old = override_price(did, override)
+        override.delete()
+        new = default_price(did, seller_sub)
+        _record(did, seller_sub, buyer, old, new.setup_fee, new.price, by, what="back to the default sell cost")
+    return True
+
+
+def _lock(did_id, seller_id, buyer_id):
+    did = DID.objects.select_for_update().filter(pk=did_id).first()  # lock 1
+    if did is None:
+        raise PriceRefused("This DID does not exist.")
+    seller_sub = None
+    if seller_id is not None:
+        seller_sub = seller_subscription(did.pk, seller_id, lock=True)  # lock 2
+        if seller_sub is None:
+            raise PriceRefused(f"DID {did.digits} is not held by this account, so it has no sell cost to set.")
+    buyer = None
+    if buyer_id is not None:
+        buyer = Account.objects.filter(pk=buyer_id, parent_id=seller_id).first()
+        if buyer is None:
+            raise PriceRefused("Choose an account that buys from this seller.", field="buyer")
+    return did, seller_sub, buyer
+
+
+def _write(did, seller_sub, buyer, setup_fee, price, by) -> None:
+    if buyer is not None:
+        PriceOverride.objects.update_or_create(
+            did=did, seller_subscription=seller_sub, buyer=buyer,
+            defaults=dict(setup_fee=money(setup_fee), price=money(price), updated_by=acting_user(by)),
+        )
+    elif seller_sub is None:
+        DID.objects.filter(pk=did.pk).update(setup_fee=money(setup_fee), monthly_fee=money(price),
+                                             updated_at=timezone.now())
+    else:
+        Subscription.objects.filter(pk=seller_sub.pk).update(sell_setup_fee=money(setup_fee), sell_price=money(price))
+
+
+def _record(did, seller_sub, buyer, old: Price, setup_fee, price, by, what: str = "") -> None:
+    seller = seller_sub.account if seller_sub else None
+    whose = f"of {seller}" if seller else "of the operator"
+    target = f"for {buyer}" if buyer else "for all its buyers"
+    change = what or f"setup {fmt(old.setup_fee)} → {fmt(setup_fee)}, price {fmt(old.price)} → {fmt(price)}"
+    DIDHistory.objects.create(
+        did=did, account=seller, for_account=buyer, action=DIDHistory.Action.PRICE_CHANGED,
+        old_setup_fee=money(old.setup_fee), old_price=money(old.price),
+        setup_fee=money(setup_fee), price=money(price), actor=acting_user(by),
+        description=f"Sell cost {whose} {target}: {change}"[:255],
+    )
+    # The account whose price book it is; for the operator's price for one buyer, that buyer.
+    record("price.changed", did=did, account=seller or buyer, by=by,
+           summary=f"DID {did.digits}: sell cost {whose} {target}: {change}",
+           changes=changed({"setup_fee": old.setup_fee, "price": old.price}, {"setup_fee": setup_fee, "price": price}))
+
+
+def _below_cost_message(seller_sub, floor_setup, floor_price) -> str:
+    if seller_sub is None:
+        return f"Below cost: the provider charges {fmt(floor_price)} per period for this DID."
+    return (f"A sell cost cannot be below the buy cost (setup fee {fmt(floor_setup)}, "
+            f"price {fmt(floor_price)}).")

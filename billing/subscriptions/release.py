@@ -1,0 +1,80 @@
+"""Releasing a DID (the Delete button): the holder hands it back to its
+parent's pool; its subscription ends; no refund. Same lock order as purchases:
+the DID row first, then its subscriptions."""
+
+from decimal import Decimal
+
+from django.db import transaction
+from django.utils import timezone
+
+from accounts.models import acting_user
+from audit.record import record
+from billing.subscriptions.chain import top_down
+from billing.ledger.posting import lock_accounts, post
+from billing.models import DIDHistory, LedgerEntry, Subscription
+from dids.models import DID
+
+
+class ReleaseRefused(Exception):
+    pass
+
+
+def end_subscriptions(subscriptions, accounts: dict, now, by, why: str) -> None:
+    """End each subscription (bottom of the chain first): the DID goes back to the
+    seller's pool, with a history row and a 0.0000 release line on the holder's
+    statement. The caller holds the locks: the DID row, the subscriptions, then
+    ``accounts`` (billing.ledger.posting.lock_accounts)."""
+    for subscription in subscriptions:
+        Subscription.objects.filter(pk=subscription.pk).update(
+            status=Subscription.Status.ENDED, ended_at=now, suspended_at=None, grace_until=None
+        )
+        if subscription.parent_id is None:
+            DID.objects.filter(pk=subscription.did_id).update(holder=None)
+        digits = subscription.did.digits
+        post(account=accounts[subscription.account_id], amount=Decimal(0), kind=LedgerEntry.Kind.RELEASE, by=by,
+             did=subscription.did, subscription=subscription, idempotency_key=f"release:{subscription.pk}",
+             description=f"DID {digits} released: {why}")
+        DIDHistory.objects.create(
+            did_id=subscription.did_id, account_id=subscription.account_id, action=DIDHistory.Action.RELEASED,
+            actor=acting_user(by), description=f"{subscription.account}: {why}"[:255],
+        )
+        holder = accounts[subscription.account_id]
+        record("subscription.released", did=subscription.did, account=holder, obj=subscription, by=by,
+               summary=f"DID {digits} released from {holder}: {why}",
+               changes={"status": ("Active", "Ended"), "holder": (f"{holder.name} ({holder.number})", None)})
+
+
+def _active_chain(did_id: int) -> list[Subscription]:
+    """The DID's active subscriptions, top-level holder first."""
+    subs = Subscription.objects.select_for_update(of=("self",)).filter(did_id=did_id, status="active")
+    return top_down(subs.select_related("did", "account"))
+
+
+def release_did(*, account_id: int, did_id: int, by=None, now=None) -> str:
+    """The holder ``account_id`` releases ``did_id``. Returns the DID's digits."""
+    now = now or timezone.now()
+    with transaction.atomic():
+        did = DID.objects.select_for_update().filter(pk=did_id).first()
+        chain = _active_chain(did_id) if did else []
+        mine = next((s for s in chain if s.account_id == account_id), None)
+        if mine is None:
+            raise ReleaseRefused("You do not hold this DID.")
+        below = chain[chain.index(mine) + 1 :]
+        if below:
+            raise ReleaseRefused(
+                f"DID {did.digits} is sold on to {below[0].account}. It can be released once they release it."
+            )
+        end_subscriptions([mine], lock_accounts([mine.account_id]), now, by, "released by the holder (no refund)")
+        return did.digits
+
+
+def admin_release_did(*, did_id: int, by=None, now=None) -> int:
+    """The operator takes a DID back: the whole chain below it ends, bottom first.
+    Returns how many subscriptions ended."""
+    now = now or timezone.now()
+    with transaction.atomic():
+        did = DID.objects.select_for_update().get(pk=did_id)
+        chain = _active_chain(did.pk)
+        accounts = lock_accounts([s.account_id for s in chain])
+        end_subscriptions(list(reversed(chain)), accounts, now, by, "released by the operator (no refund)")
+        return len(chain)

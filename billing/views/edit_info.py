@@ -1,0 +1,248 @@
+"""Edit Info after purchase (DESIGN.md section 4): a seller's BUY COST beside its
+editable SELL COST, for all its buyers or one of them.
+
+Three doors to the same page:
+  - the admin, for the operator's own sell cost (the DID product's Setup Fee and
+    MonthlyFee, and per-reseller overrides): /dids/<did>/edit-info/
+  - the admin, for any holder's sell cost: /dids/<did>/edit-info/<account>/
+  - a holder, for its own: /portal/dids/<did>/edit-info/
+The rules (floors, history, locks) live in billing.prices.book and, for the call
+rates under the prices (a reseller's default sell cost only), billing.prices.rate_book.
+"""
+
+from django.contrib import messages
+from django.http import Http404
+from django.db.models import Q
+from django.shortcuts import get_object_or_404, redirect
+from django.urls import reverse
+from django.views.generic import TemplateView
+
+from accounts.models import Account
+from accounts.permissions import AccountRequiredMixin, AdminRequiredMixin
+from dids.call_preview import call_preview
+from billing.subscriptions.chain import did_chain
+from billing.forms import SellCostForm
+from billing.models import DIDHistory
+from billing.prices.book import buyers_of, clear_override, current_sell_cost, seller_subscription
+from billing.prices.rate_book import RatesRefused, as_rates, rate_card, set_sell_cost_and_rates
+from core.money import fmt
+from dids.models import DID
+
+HISTORY_ROWS = 20
+
+
+class _EditInfoView(TemplateView):
+    template_name = "billing/edit_info.html"
+    seller: Account | None = None  # None = the operator
+    seller_sub = None
+    own_page = False  # the holder's own door ("You pay") rather than the admin's
+
+    def load(self, did_pk: int, account_pk: int | None) -> None:
+        """Set self.did, self.seller and self.seller_sub, or raise Http404."""
+        raise NotImplementedError
+
+    def cancel_url(self) -> str:
+        raise NotImplementedError
+
+    @property
+    def can_edit(self) -> bool:
+        return self.seller is None or self.seller.is_reseller
+
+    def get(self, request, did_pk, account_pk=None):
+        self.load(did_pk, account_pk)
+        buyer = self._buyer(request.GET.get("buyer"))
+        cost = current_sell_cost(self.did, self.seller_sub, buyer.pk if buyer else None)
+        initial = {
+            "buyer": buyer.pk if buyer else None,
+            "sell_setup_fee": fmt(cost.price.setup_fee),
+            "sell_price": fmt(cost.price.price),
+        }
+        if self._rates_editable(buyer):
+            # Rates not set yet show the buy rates: saving them unchanged keeps "same as my buy cost".
+            initial.update(_rate_initial(self.card.sell))
+        form = SellCostForm(initial=initial, with_rates=self._rates_editable(buyer))
+        return self.render_to_response(self.get_context_data(form=form, buyer=buyer, cost=cost))
+
+    def post(self, request, did_pk, account_pk=None):
+        self.load(did_pk, account_pk)
+        if not self.can_edit:
+            raise Http404("Customers have no sell cost to edit.")
+        buyer = self._buyer(request.POST.get("buyer"))
+        buyer_id = buyer.pk if buyer else None
+        seller_id = self.seller.pk if self.seller else None
+        if "remove_override" in request.POST and buyer is not None:
+            if clear_override(did_id=self.did.pk, seller_id=seller_id, buyer_id=buyer_id, by=request.user):
+                messages.success(request, f"{buyer} pays the default sell cost again from its next renewal.")
+            return self._back(buyer)
+        form = SellCostForm(request.POST, with_rates=self._rates_editable(buyer))
+        if form.is_valid():
+            rates = form.rate_values()
+            allow_below = request.user.is_portal_admin and form.cleaned_data["below_cost"]
+            try:
+                changed = set_sell_cost_and_rates(
+                    did_id=self.did.pk, seller_id=seller_id, buyer_id=buyer_id, by=request.user,
+                    setup_fee=form.cleaned_data["sell_setup_fee"], price=form.cleaned_data["sell_price"],
+                    rates=as_rates(rates) if rates else None, allow_below_cost=allow_below,
+                )
+            except RatesRefused as refusal:
+                for field, text in refusal.errors.items():
+                    form.add_error(field if field in form.fields else None, text)
+                if refusal.below_cost and request.user.is_portal_admin:
+                    form.add_error(None, "Below the buy cost: check “Sell below cost” and Save again to keep it.")
+            else:
+                self._report(*changed, buyer)
+                return self._back(buyer)
+        cost = current_sell_cost(self.did, self.seller_sub, buyer_id)
+        return self.render_to_response(self.get_context_data(form=form, buyer=buyer, cost=cost))
+
+    def _buyer(self, raw) -> Account | None:
+        """The "Sell to" choice: None for all buyers, else one of the seller's own buyers (404 otherwise)."""
+        if raw in (None, ""):
+            return None
+        try:
+            return buyers_of(self.seller.pk if self.seller else None).get(pk=int(raw))
+        except (ValueError, Account.DoesNotExist):
+            raise Http404("No such buyer.")
+
+    def _report(self, price_changed: bool, rates_changed: bool, buyer) -> None:
+        if not (price_changed or rates_changed):
+            messages.info(self.request, "Nothing changed.")
+            return
+        whom = str(buyer) if buyer else self.all_label
+        if price_changed:
+            messages.success(self.request, f"Sell cost saved for {whom}. Running subscriptions keep their price "
+                                           "until they renew; the new price applies from the next renewal.")
+        if rates_changed:
+            messages.success(self.request, f"Call rates saved for {whom}. They apply to calls rated from now on.")
+
+    def _rates_editable(self, buyer) -> bool:
+        """Call rates are one set per reseller for all its buyers (no per-buyer rates)."""
+        return self.seller is not None and self.seller.is_reseller and buyer is None
+
+    @property
+    def card(self):
+        if not hasattr(self, "_card"):
+            self._card = rate_card(self.did, self.seller_sub)
+        return self._card
+
+    def preview(self):
+        """Call cost preview columns: what this holder pays and, for a reseller, what its buyers pay."""
+        own = self.own_page
+        columns = [("You pay" if own else f"{self.seller.name} pays", self.card.buy)]
+        if self.seller.is_reseller:
+            columns.append(("Your buyers pay" if own else "Its buyers pay", self.card.sell))
+        return call_preview(self.request.GET, columns, keep=("buyer",))
+
+    def _back(self, buyer):
+        url = self.request.path
+        return redirect(f"{url}?buyer={buyer.pk}" if buyer else url)
+
+    @property
+    def all_label(self) -> str:
+        return "All resellers" if self.seller is None else "All customers and sub-resellers"
+
+    def get_context_data(self, **kwargs):
+        did = self.did
+        if self.seller_sub is None:
+            buy = dict(buy_cost=did.buy_cost.amount, setup_fee=did.setup_fee.amount, price=did.monthly_fee.amount,
+                       billing_type=did.get_billing_type_display(), billing_days=did.billing_days)
+        else:
+            sub = self.seller_sub
+            buy = dict(buy_cost=sub.price.amount, setup_fee=sub.setup_fee.amount, price=sub.price.amount,
+                       billing_type=sub.get_billing_type_display(), billing_days=sub.billing_days)
+        buyers = list(buyers_of(self.seller.pk if self.seller else None)) if self.can_edit else []
+        form = kwargs["form"]
+        return super().get_context_data(
+            did=did, seller=self.seller, buy=buy, buyers=buyers, all_label=self.all_label,
+            can_edit=self.can_edit, cancel_url=self.cancel_url(), is_admin=self.request.user.is_portal_admin,
+            history=self.history(), chain=self.chain(), rates=self.card, rate_rows=_rate_rows(self.card, form),
+            rates_editable=form.has_rates, preview=self.preview(), **kwargs,
+        )
+
+    def history(self):
+        rows = DIDHistory.objects.filter(did=self.did).select_related("account", "for_account", "actor")
+        return rows[:HISTORY_ROWS]
+
+    def chain(self):
+        return None
+
+
+class OperatorEditInfoView(AdminRequiredMixin, _EditInfoView):
+    """The operator's sell cost: its default is the DID product's Setup Fee and MonthlyFee."""
+
+    def load(self, did_pk, account_pk):
+        self.did = get_object_or_404(DID.objects.select_related("provider"), pk=did_pk)
+
+    def cancel_url(self):
+        return reverse("dids:list")
+
+    def chain(self):
+        return did_chain(self.did)
+
+    def preview(self):
+        return call_preview(self.request.GET, [("First holder pays", self.card.buy)], keep=("buyer",))
+
+
+class HolderEditInfoAdminView(AdminRequiredMixin, _EditInfoView):
+    """The admin editing one holder's sell cost (a reseller at any level)."""
+
+    def load(self, did_pk, account_pk):
+        self.did = get_object_or_404(DID, pk=did_pk)
+        self.seller = get_object_or_404(Account, pk=account_pk)
+        self.seller_sub = seller_subscription(self.did.pk, self.seller.pk)
+        if self.seller_sub is None:
+            raise Http404("This account does not hold this DID.")
+
+    def cancel_url(self):
+        return reverse("billing:edit_info", args=[self.did.pk])
+
+    def chain(self):
+        return did_chain(self.did)
+
+
+class MyEditInfoView(AccountRequiredMixin, _EditInfoView):
+    """A holder's own Edit Info: BUY COST read-only, SELL COST its own."""
+
+    own_page = True
+
+    def load(self, did_pk, account_pk):
+        self.did = get_object_or_404(DID, pk=did_pk)
+        self.seller = self.account
+        self.seller_sub = seller_subscription(self.did.pk, self.account.pk)
+        if self.seller_sub is None:
+            raise Http404("You do not hold this DID.")
+
+    def cancel_url(self):
+        return reverse("resellers:dids")
+
+    def history(self):
+        # Only rows about this account: the rest of the chain is not its business.
+        rows = DIDHistory.objects.filter(Q(account=self.account) | Q(for_account=self.account), did=self.did).select_related("for_account", "actor")
+        return rows[:HISTORY_ROWS]
+
+
+# The call rate rows under the prices: (form field, label, attribute of Rates, money or seconds).
+RATE_ROWS = (
+    ("sell_connection_cost", "Connection Cost (USD)", "connection_cost", True),
+    ("sell_grace_time", "Grace Time (Sec.)", "grace_time", False),
+    ("sell_cost_per_min", "Cost/Min(USD)", "cost_per_min", True),
+    ("sell_initial_increment", "Initial Increment", "initial_increment", False),
+    ("sell_increment", "Increment", "increment", False),
+)
+
+
+def _show(value, is_money: bool) -> str:
+    return fmt(value) if is_money else str(value)
+
+
+def _rate_initial(rates) -> dict:
+    return {name: _show(getattr(rates, attr), is_money) for name, _, attr, is_money in RATE_ROWS}
+
+
+def _rate_rows(card, form) -> list[dict]:
+    """One row per rate: its label, the BUY COST value, the SELL COST value and (when editable) its field."""
+    return [
+        dict(name=name, label=label, money=is_money, buy=_show(getattr(card.buy, attr), is_money),
+             sell=_show(getattr(card.sell, attr), is_money), field=form[name] if form.has_rates else None)
+        for name, label, attr, is_money in RATE_ROWS
+    ]

@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: run test bench install migrate demo clean
+.PHONY: run test lint bench install migrate demo clean
 
 $(BIN)/python:
 	@command -v $(PYTHON) >/dev/null 2>&1 || { echo "Python 3.11 is needed (set PYTHON=/path/to/python3.11)"; exit 1; }
@@ -33,7 +33,12 @@ run: demo
 test: install
 	$(BIN)/python -m pytest
 
-## make bench: the benchmark suite on PostgreSQL (DATABASE_URL must point at it)
+## make lint: the import layers (docs/architecture.md)
+lint: install
+	$(BIN)/lint-imports
+
+## make bench: every benchmark on PostgreSQL (DATABASE_URL must point at it), into bench/RESULTS.md;
+## goes on after a failed one, then names it and fails. BENCH_SIZE=tiny: all in seconds, nothing written
 bench: install
 	$(BIN)/python -m bench
 

@@ -11,6 +11,7 @@ from django.db import IntegrityError, transaction
 
 from accounts.models import Account, User
 from audit.record import changed, record, snapshot
+from core.locking import lock_accounts
 from core.money import money
 
 AUDITED = ("name", "kind", "parent", "email", "credit_limit", "status")
@@ -84,12 +85,19 @@ def account_create(
     return account
 
 
+def _locked(account_id: int) -> Account:
+    found = lock_accounts(Account.objects.filter(pk=account_id))
+    if account_id not in found:
+        raise Account.DoesNotExist(f"No account {account_id}.")
+    return found[account_id]
+
+
 def account_update(*, account_id: int, name: str, email: str, credit_limit) -> Account:
     """Change an account's name, email and credit limit (never its balance)."""
     name = _clean_name(name)
     credit = _clean_credit_limit(credit_limit)
     with transaction.atomic():
-        account = Account.objects.select_for_update(no_key=True).get(pk=account_id)
+        account = _locked(account_id)
         before = snapshot(account, ("name", "email", "credit_limit"))
         account.name, account.email, account.credit_limit = name, email, money(credit)
         account.save(update_fields=["name", "email", "credit_limit"])
@@ -107,7 +115,7 @@ def account_set_status(*, account_id: int, status: str) -> Account:
     if status not in Account.Status.values:
         raise AccountError("Choose Active or Suspended.", field="status")
     with transaction.atomic():
-        account = Account.objects.select_for_update(no_key=True).get(pk=account_id)
+        account = _locked(account_id)
         if account.status != status:
             before = account.get_status_display()
             account.status = status

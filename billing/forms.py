@@ -9,7 +9,6 @@ from crispy_forms.layout import Layout, Submit
 from django import forms
 from django.urls import reverse
 
-from routing.destinations import normalise
 from billing.models import Subscription
 from core.forms import MAX_PRICE, MoneyAmountField, WholeNumberField
 
@@ -156,26 +155,3 @@ class SellCostForm(forms.Form):
         if not self.rates_posted:
             return None
         return {name: self.cleaned_data[name] for name in self.RATE_FIELDS}
-
-
-class DestinationForm(forms.Form):
-    """Where a DID's calls go (routing/destinations.py checks and normalises the destination)."""
-
-    call_type = forms.ChoiceField(label="Call Type", choices=Subscription.CallType.choices)
-    destination = forms.CharField(label="Destination", max_length=255, strip=True)
-
-    def __init__(self, *args, did_number: str | None = None, did_country: str | None = None, **kwargs):
-        super().__init__(*args, **kwargs)
-        self.did_number, self.did_country = did_number, did_country
-        self.fields["destination"].error_messages["required"] = "Enter the destination."
-
-    def clean(self):
-        cleaned = super().clean()
-        call_type, text = cleaned.get("call_type"), cleaned.get("destination")
-        if call_type and text:
-            try:
-                cleaned["destination"] = normalise(call_type, text, did_number=self.did_number,
-                                                   country=self.did_country)
-            except forms.ValidationError as error:
-                self.add_error("destination", error)
-        return cleaned

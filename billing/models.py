@@ -229,34 +229,6 @@ class PriceOverride(models.Model):
         return f"{self.did} for {self.buyer_id}: {self.setup_fee} + {self.price}"
 
 
-class DIDHistory(models.Model):
-    """What happened to a DID: who bought or released it, when, at what price."""
-
-    class Action(models.TextChoices):
-        PURCHASED = "purchased", "Purchased"
-        RELEASED = "released", "Released"
-        PRICE_CHANGED = "price_changed", "Price changed"
-        # Bulk actions of the admin's DID list (status, provider, prices), one row per DID.
-        CHANGED = "changed", "Changed"
-
-    did = models.ForeignKey(DID, on_delete=models.CASCADE, related_name="history")
-    account = models.ForeignKey(Account, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
-    action = models.CharField(max_length=20, choices=Action.choices)
-    setup_fee = MoneyField(null=True, blank=True, **MONEY)
-    price = MoneyField(null=True, blank=True, **MONEY)
-    # Price changes: the values before the change, and whose price it is (null = all of the seller's buyers).
-    old_setup_fee = MoneyField(null=True, blank=True, **MONEY)
-    old_price = MoneyField(null=True, blank=True, **MONEY)
-    for_account = models.ForeignKey(Account, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
-    description = models.CharField(max_length=255, blank=True)
-    actor = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
-    at = models.DateTimeField(auto_now_add=True)
-
-    class Meta:
-        ordering = ["-at", "-pk"]
-        verbose_name_plural = "DID history"
-
-
 class Notification(models.Model):
     """An email sent about a subscription, once per subscription, kind and period,
     so an hourly billing run does not send the same warning every hour."""

@@ -13,7 +13,7 @@ from calls.listing import DEFAULT_SORT, SORTS, account_calls, all_calls
 from calls.models import CallCharge
 
 
-class _AccountCalls(TemplateView):
+class AccountCallsView(TemplateView):
     template_name = "calls/account_calls.html"
     admin_view = False
 
@@ -25,11 +25,7 @@ class _AccountCalls(TemplateView):
                                         **kwargs)
 
 
-class MyCallsView(AccountRequiredMixin, _AccountCalls):
-    pass
-
-
-class AccountCallsAdminView(AdminRequiredMixin, _AccountCalls):
+class AccountCallsAdminView(AdminRequiredMixin, AccountCallsView):
     admin_view = True
 
     def get(self, request, *args, **kwargs):

@@ -4,7 +4,7 @@ change prices, delete unsold. No HTTP here; dids/views_bulk.py calls these.
 Each action is one transaction of a fixed number of SQL statements, whatever the
 number of DIDs (a million included); no model object is loaded:
 
-1. lock the target DIDs in id order (``SELECT … ORDER BY id FOR UPDATE``: the DID row
+1. lock the target DIDs in id order (core/locking.py: FOR NO KEY UPDATE, FOR UPDATE to delete; the DID row
    first, in the order every other writer uses) and pin their ids in a temporary
    table, so every later statement works on exactly the locked set: a DID that starts
    matching the search a moment later (just created, its holder renamed) is not touched;
@@ -33,10 +33,10 @@ from django.utils import timezone
 
 from accounts.models import acting_user
 from audit.record import StripNulls, insert_for_dids
-from billing.models import DIDHistory, LedgerEntry, PriceOverride, Subscription
 from core.forms import MAX_PRICE
+from core.locking import lock_dids_sql
 from core.money import fmt, quantize
-from dids.models import DID, Provider
+from dids.models import DID, DIDHistory, Provider, cascading_from_did, pointing_at_did
 
 _PINNED = "bulk_did_targets"  # a temporary table: per connection, dropped with the transaction
 
@@ -166,7 +166,7 @@ def bulk_delete_unsold(*, dids: QuerySet, by=None) -> BulkResult:
     protect it, and they are the billing record). Deleting a DID deletes its history
     and the operator's per-buyer prices for it with it (their foreign keys cascade)."""
     sold_before = _sold_before()
-    with _pinned(dids) as (total, pinned):
+    with _pinned(dids, deleting=True) as (total, pinned):
         counts = pinned.aggregate(
             held=Count("pk", filter=Q(holder__isnull=False)),
             sold=Count("pk", filter=Q(holder__isnull=True) & Q(sold_before)),
@@ -184,7 +184,8 @@ def bulk_delete_unsold(*, dids: QuerySet, by=None) -> BulkResult:
         quote = connection.ops.quote_name
         with connection.cursor() as cursor:
             # The cascading rows first (Django's CASCADE is emulated, not in the database), then the DIDs.
-            for model, column in ((PriceOverride, "did_id"), (DIDHistory, "did_id"), (DID, "id")):
+            targets = [(model, key.column) for model, key in cascading_from_did()] + [(DID, "id")]
+            for model, column in targets:
                 table = quote(model._meta.db_table)
                 cursor.execute(f"DELETE FROM {table} WHERE {quote(column)} IN ({ids_sql})", params)
             deleted = cursor.rowcount  # the last statement's: the DIDs
@@ -212,24 +213,23 @@ def _sold_before() -> Q:
     """The DID was bought at some time: the rows that PROTECT it (its subscriptions,
     its ledger entries) or a purchase in its history."""
     return (
-        Exists(Subscription.objects.filter(did=OuterRef("pk")))
-        | Exists(LedgerEntry.objects.filter(did=OuterRef("pk")))
+        Exists(pointing_at_did("subscriptions").objects.filter(did=OuterRef("pk")))
+        | Exists(pointing_at_did("ledger_entries").objects.filter(did=OuterRef("pk")))
         | Exists(DIDHistory.objects.filter(did=OuterRef("pk"), action=DIDHistory.Action.PURCHASED))
     )
 
 
 @contextmanager
-def _pinned(dids: QuerySet):
+def _pinned(dids: QuerySet, *, deleting: bool = False):
     """In one transaction: lock the DIDs of ``dids`` in id order and pin their ids;
-    yields (how many, a queryset of exactly those DIDs)."""
+    yields (how many, a queryset of exactly those DIDs). ``deleting``: FOR UPDATE, else
+    FOR NO KEY UPDATE (core/locking.py)."""
     quote = connection.ops.quote_name
     table = quote(_PINNED)
     with transaction.atomic(), connection.cursor() as cursor:
         on_commit = " ON COMMIT DROP" if connection.vendor == "postgresql" else ""
         cursor.execute(f"CREATE TEMPORARY TABLE {table} (id bigint NOT NULL){on_commit}")
-        lock = (DID.objects.filter(pk__in=dids.order_by().values("pk")).order_by("pk")
-                .select_for_update(of=("self",)).values_list("pk"))
-        sql, params = lock.query.sql_with_params()
+        sql, params = lock_dids_sql(dids, key_change=deleting)
         cursor.execute(f"INSERT INTO {table} (id) {sql}", params)
         total = cursor.rowcount
         yield total, DID.objects.filter(pk__in=RawSQL(f"SELECT id FROM {table}", []))

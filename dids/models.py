@@ -149,3 +149,50 @@ class DID(models.Model):
     @property
     def is_active(self) -> bool:
         return self.status == self.Status.ACTIVE
+
+
+class DIDHistory(models.Model):
+    """What happened to a DID: who bought or released it, when, at what price. (Owned by
+    dids since issue 15; the table keeps its first name.)"""
+
+    class Action(models.TextChoices):
+        PURCHASED = "purchased", "Purchased"
+        RELEASED = "released", "Released"
+        PRICE_CHANGED = "price_changed", "Price changed"
+        # Bulk actions of the admin's DID list (status, provider, prices), one row per DID.
+        CHANGED = "changed", "Changed"
+
+    did = models.ForeignKey("DID", on_delete=models.CASCADE, related_name="history")
+    account = models.ForeignKey(Account, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
+    action = models.CharField(max_length=20, choices=Action.choices)
+    setup_fee = MoneyField(null=True, blank=True, **MONEY)
+    price = MoneyField(null=True, blank=True, **MONEY)
+    # Price changes: the values before the change, and whose price it is (null = all of the seller's buyers).
+    old_setup_fee = MoneyField(null=True, blank=True, **MONEY)
+    old_price = MoneyField(null=True, blank=True, **MONEY)
+    for_account = models.ForeignKey(Account, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
+    description = models.CharField(max_length=255, blank=True)
+    actor = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
+    at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        db_table = "billing_didhistory"
+        ordering = ["-at", "-pk"]
+        verbose_name_plural = "DID history"
+
+
+# --- the rows of higher layers that point at a DID ---------------------------------------------
+# Subscriptions, ledger entries and per-buyer prices (billing) point at a DID; dids imports
+# nothing above it (docs/architecture.md), so it finds them through the DID's reverse relations.
+
+def pointing_at_did(related_name: str) -> type[models.Model]:
+    """The model whose rows point at a DID through ``related_name`` ("subscriptions")."""
+    return DID._meta.get_field(related_name).related_model
+
+
+def cascading_from_did() -> list[tuple[type[models.Model], models.ForeignKey]]:
+    """(model, its foreign key to DID) of the rows deleted with a DID (the key cascades: its
+    history, the operator's per-buyer prices), for set-based deletes that do what Django's
+    collector would, without loading the DIDs."""
+    return [(relation.related_model, relation.field) for relation in DID._meta.related_objects
+            if relation.on_delete is models.CASCADE]

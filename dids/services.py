@@ -5,7 +5,8 @@ from django.db.models import ProtectedError
 
 from accounts.models import acting_user
 from audit.record import changed, record, snapshot
-from billing.models import DIDHistory
+from dids.models import DIDHistory
+from core.locking import lock_did
 from core.money import fmt
 from dids.models import DID, Provider
 
@@ -24,7 +25,8 @@ def did_save(*, did: DID, by=None) -> DID:
     Setup Fee or MonthlyFee (the operator's default sell cost) goes in the DID's history."""
     try:
         with transaction.atomic():
-            before = DID.objects.select_for_update().filter(pk=did.pk).first() if did.pk else None
+            # FOR UPDATE, not NO KEY: the number (unique) may change.
+            before = lock_did(DID.objects.filter(pk=did.pk), key_change=True) if did.pk else None
             did.save()
             if before is not None:
                 _record_price_change(before, did, by)
@@ -68,7 +70,9 @@ def _record_price_change(before: DID, after: DID, by) -> None:
 def did_delete(*, did_id: int, by=None) -> str:
     """Delete a DID nobody holds. Returns the deleted number. Its audit rows stay."""
     with transaction.atomic():
-        did = DID.objects.select_for_update().get(pk=did_id)
+        did = lock_did(DID.objects.filter(pk=did_id), key_change=True)  # deleted: FOR UPDATE
+        if did is None:
+            raise DID.DoesNotExist(f"No DID {did_id}.")
         if did.holder_id is not None:
             raise CatalogueError(
                 f"DID {did.number} is held by an account and cannot be deleted. Release it first."

@@ -9,7 +9,6 @@ from django.views.generic import FormView, TemplateView
 
 from accounts.permissions import AdminRequiredMixin
 from dids.call_preview import call_preview
-from billing.models import Subscription
 from dids.rating import Rates
 from core.csv_stream import csv_download, csv_lines
 from core.listing import paginate, sorted_by
@@ -59,8 +58,8 @@ class DIDListView(AdminRequiredMixin, TemplateView):
         )
         # Which rows have a holder in its grace period (renewal unpaid): one query for the page.
         suspended = set(
-            Subscription.objects.filter(did__in=[d.pk for d in page.rows], status="active", grace_until__isnull=False)
-            .values_list("did_id", flat=True)
+            DID.objects.filter(pk__in=[d.pk for d in page.rows], subscriptions__status="active",
+                               subscriptions__grace_until__isnull=False).values_list("pk", flat=True)
         )
         for did in page.rows:
             did.suspended = did.pk in suspended

@@ -28,7 +28,7 @@ class OfferRow(TypedDict):
 
 
 def offer_rows(dids, offers: dict) -> list[OfferRow]:
-    """One row per DID; ``offers``: {did pk: Price} from ``billing.prices.resolve.prices_for``."""
+    """One row per DID; ``offers``: {did pk: Price} from ``billing.prices.lookups.prices_for``."""
     purchase = pk_url("resellers:purchase")
     countries = CountryNames()
     return [

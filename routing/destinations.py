@@ -21,9 +21,12 @@ from django.db import transaction
 from accounts.models import acting_user
 from audit.record import changed, record
 from billing.subscriptions.chain import top_down
-from billing.models import DIDHistory, Subscription
+from billing.models import Subscription
+from dids.models import DIDHistory
 from dids.models import DID
 from dids.numbers import read_number
+from billing.subscriptions.holdings import locked_holding
+from core.locking import lock_did
 
 CallType = Subscription.CallType
 MAX_LENGTH = 255
@@ -184,9 +187,8 @@ def set_destination(*, did_id: int, account_id: int, call_type: str, destination
     if call_type and call_type not in CallType.values:
         raise DestinationRefused("Choose a call type.", field="call_type")
     with transaction.atomic():
-        did = DID.objects.select_for_update().filter(pk=did_id).first()  # lock 1
-        holder = (Subscription.objects.select_for_update(of=("self",))  # lock 2
-                  .filter(did_id=did_id, account_id=account_id, status=Subscription.Status.ACTIVE).first())
+        did = lock_did(DID.objects.filter(pk=did_id))
+        holder = locked_holding(did_id, account_id)
         if did is None or holder is None:
             raise DestinationRefused("This account does not hold this DID.")
         buyer = Subscription.objects.filter(parent=holder, status=Subscription.Status.ACTIVE).select_related("account").first()

@@ -1,11 +1,13 @@
-"""The admin's forms for switch tokens: a new one (its name and country; the token itself
-is generated), and a token's country."""
+"""The admin's forms for switch tokens (a new one: its name and country, the token itself
+generated; a token's country), and where a DID's calls go."""
 
 from crispy_forms.helper import FormHelper
 from crispy_forms.layout import HTML, Div, Layout, Submit
 from django import forms
 from django.urls import reverse
 
+from billing.models import Subscription
+from routing.destinations import normalise
 from routing.models import SwitchToken
 
 COUNTRY_HELP = ("Where the called numbers this switch sends without a calling code belong: a US carrier sends "
@@ -61,3 +63,26 @@ class SwitchTokenCountryForm(forms.ModelForm):
         _no_country_label(self.fields["country"])
         self.helper = FormHelper()
         self.helper.layout = Layout("country", _buttons("Save"))
+
+
+class DestinationForm(forms.Form):
+    """Where a DID's calls go (routing/destinations.py checks and normalises the destination)."""
+
+    call_type = forms.ChoiceField(label="Call Type", choices=Subscription.CallType.choices)
+    destination = forms.CharField(label="Destination", max_length=255, strip=True)
+
+    def __init__(self, *args, did_number: str | None = None, did_country: str | None = None, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.did_number, self.did_country = did_number, did_country
+        self.fields["destination"].error_messages["required"] = "Enter the destination."
+
+    def clean(self):
+        cleaned = super().clean()
+        call_type, text = cleaned.get("call_type"), cleaned.get("destination")
+        if call_type and text:
+            try:
+                cleaned["destination"] = normalise(call_type, text, did_number=self.did_number,
+                                                   country=self.did_country)
+            except forms.ValidationError as error:
+                self.add_error("destination", error)
+        return cleaned

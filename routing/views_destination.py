@@ -17,16 +17,17 @@ from accounts.models import Account
 from accounts.permissions import AccountRequiredMixin, AdminRequiredMixin
 from dids.call_preview import call_preview
 from routing.destinations import DestinationRefused, describe, routing_of, set_destination
-from billing.forms import DestinationForm
-from billing.models import DIDHistory, Subscription
-from billing.prices.book import seller_subscription
+from routing.forms import DestinationForm
+from billing.models import Subscription
+from dids.models import DIDHistory
+from billing.subscriptions.holdings import holding
 from billing.prices.rate_book import rate_card
 from dids.models import DID
 
 HISTORY_ROWS = 10
 
 
-class _DestinationView(TemplateView):
+class DestinationView(TemplateView):
     template_name = "billing/destination.html"
     own_page = False  # "you" on the holder's own door, the account's name on the admin's
 
@@ -86,29 +87,13 @@ class _DestinationView(TemplateView):
         )
 
 
-class MyDestinationView(AccountRequiredMixin, _DestinationView):
-    """The logged-in holder's own DID; another account's DID is a 404."""
-
-    own_page = True
-
-    def load(self, did_pk, account_pk):
-        self.did = get_object_or_404(DID, pk=did_pk)
-        self.holder = seller_subscription(self.did.pk, self.account.pk)
-        if self.holder is None:
-            raise Http404("You do not hold this DID.")
-        self.holder.account = self.account
-
-    def back_url(self):
-        return reverse("resellers:dids")
-
-
-class HolderDestinationAdminView(AdminRequiredMixin, _DestinationView):
+class HolderDestinationAdminView(AdminRequiredMixin, DestinationView):
     """The admin, for any holder of the DID (from the chain table of the DID's Edit Info)."""
 
     def load(self, did_pk, account_pk):
         self.did = get_object_or_404(DID, pk=did_pk)
         account = get_object_or_404(Account, pk=account_pk)
-        self.holder = seller_subscription(self.did.pk, account.pk)
+        self.holder = holding(self.did.pk, account.pk)
         if self.holder is None:
             raise Http404("This account does not hold this DID.")
         self.holder.account = account

@@ -30,7 +30,8 @@ from accounts.models import Account
 from billing.ledger.funds import add_funds
 from billing.ledger.batch import LedgerBatch
 from billing.ledger.checks import balance_mismatches
-from billing.models import DIDHistory, LedgerEntry, Notification, Subscription
+from billing.models import LedgerEntry, Notification, Subscription
+from dids.models import DIDHistory
 from billing.subscriptions.purchase import PurchaseResult, purchase_did
 from billing.subscriptions.release import ReleaseRefused, release_did
 from billing.subscriptions.renewals import run_billing

@@ -1,7 +1,7 @@
 """Posting to the ledger: the only code that changes an account's balance.
 
 Callers run inside ``transaction.atomic`` and pass accounts they have already
-locked (see billing/locking.py for the order); ``post`` locks them itself when
+locked (core/locking.py holds the order); ``post`` locks them itself when
 called alone.
 """
 
@@ -12,6 +12,7 @@ from django.db.models import Sum
 
 from accounts.models import Account, acting_user
 from billing.models import LedgerEntry
+from core import locking
 from core.money import money, quantize
 
 
@@ -20,10 +21,8 @@ class LedgerError(Exception):
 
 
 def lock_accounts(account_ids) -> dict[int, Account]:
-    """Lock accounts in ascending id order (the fixed order used everywhere)."""
-    ids = sorted(set(account_ids))
-    rows = Account.objects.select_for_update(no_key=True).filter(pk__in=ids).order_by("pk")
-    return {a.pk: a for a in rows}
+    """Lock these accounts, in ascending id order (core/locking.py)."""
+    return locking.lock_accounts(Account.objects.filter(pk__in=set(account_ids)))
 
 
 def post(

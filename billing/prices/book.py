@@ -25,8 +25,12 @@ from django.utils import timezone
 
 from accounts.models import Account, acting_user
 from audit.record import changed, record
-from billing.models import DIDHistory, PriceOverride, Subscription
-from billing.prices.resolve import Price, default_price, find_override, override_price
+from billing.models import PriceOverride, Subscription
+from dids.models import DIDHistory
+from billing.prices.lookups import find_override
+from billing.subscriptions.holdings import locked_holding
+from core.locking import lock_did
+from billing.prices.resolve import Price, resolve
 from core.money import fmt, money, quantize
 from dids.models import DID
 
@@ -52,14 +56,6 @@ class SellCost:
     floor: tuple[Decimal, Decimal]  # the seller's own cost: (setup fee, price) it must not go below
 
 
-def seller_subscription(did_id: int, seller_id: int, *, lock: bool = False) -> Subscription | None:
-    """The seller's active subscription on the DID (what it holds and may sell)."""
-    subs = Subscription.objects.filter(did_id=did_id, account_id=seller_id, status=Subscription.Status.ACTIVE)
-    if lock:
-        subs = subs.select_for_update(of=("self",))
-    return subs.first()
-
-
 def cost_floor(did: DID, seller_sub: Subscription | None) -> tuple[Decimal, Decimal]:
     """What the seller pays for the DID: a reseller its BUY COST snapshot; the
     operator the provider's Buy Cost per period (and no setup fee)."""
@@ -70,7 +66,7 @@ def cost_floor(did: DID, seller_sub: Subscription | None) -> tuple[Decimal, Deci
 
 def current_sell_cost(did: DID, seller_sub: Subscription | None, buyer_id: int | None) -> SellCost:
     override = find_override(did.pk, seller_sub, buyer_id)
-    price = override_price(did, override) if override else default_price(did, seller_sub)
+    price = resolve(did, seller_sub, override)
     return SellCost(price, override is not None, cost_floor(did, seller_sub))
 
 
@@ -91,46 +87,56 @@ def set_sell_cost(
 ) -> bool:
     """Set the seller's sell cost for ``buyer_id`` (None = its default for all buyers).
     Returns False when nothing changed. ``allow_below_cost`` is honoured for the admin only."""
+    with transaction.atomic():
+        did, seller_sub, buyer = lock_price_rows(did_id, seller_id, buyer_id)
+        return write_sell_cost(did, seller_sub, buyer, setup_fee=setup_fee, price=price, by=by,
+                               allow_below_cost=allow_below_cost)
+
+
+def write_sell_cost(did, seller_sub, buyer, *, setup_fee, price, by, allow_below_cost: bool = False) -> bool:
+    """``set_sell_cost`` on rows the caller has locked (``lock_price_rows``), in its transaction."""
     setup_fee, price = quantize(setup_fee), quantize(price)
     if setup_fee < 0 or price < 0:
         raise PriceRefused("A sell cost cannot be negative.", field="sell_price" if price < 0 else "sell_setup_fee")
-    with transaction.atomic():
-        did, seller_sub, buyer = _lock(did_id, seller_id, buyer_id)
-        before = current_sell_cost(did, seller_sub, buyer_id)
-        floor_setup, floor_price = before.floor
-        if setup_fee < floor_setup or price < floor_price:
-            may_go_below = allow_below_cost and getattr(by, "is_portal_admin", False)
-            if not may_go_below:
-                field = "sell_price" if price < floor_price else "sell_setup_fee"
-                raise BelowCost(_below_cost_message(seller_sub, floor_setup, floor_price), field=field)
-        if (setup_fee, price) == (before.price.setup_fee, before.price.price) and (buyer_id is None or before.overridden):
-            return False
-        _write(did, seller_sub, buyer, setup_fee, price, by)
-        _record(did, seller_sub, buyer, before.price, setup_fee, price, by)
+    buyer_id = buyer.pk if buyer is not None else None
+    before = current_sell_cost(did, seller_sub, buyer_id)
+    floor_setup, floor_price = before.floor
+    if setup_fee < floor_setup or price < floor_price:
+        may_go_below = allow_below_cost and getattr(by, "is_portal_admin", False)
+        if not may_go_below:
+            field = "sell_price" if price < floor_price else "sell_setup_fee"
+            raise BelowCost(_below_cost_message(seller_sub, floor_setup, floor_price), field=field)
+    if (setup_fee, price) == (before.price.setup_fee, before.price.price) and (buyer_id is None or before.overridden):
+        return False
+    _write(did, seller_sub, buyer, setup_fee, price, by)
+    _record(did, seller_sub, buyer, before.price, setup_fee, price, by)
     return True
 
 
 def clear_override(*, did_id: int, seller_id: int | None, buyer_id: int, by) -> bool:
     """Remove the seller's override for one buyer: it pays the default sell cost again."""
     with transaction.atomic():
-        did, seller_sub, buyer = _lock(did_id, seller_id, buyer_id)
+        did, seller_sub, buyer = lock_price_rows(did_id, seller_id, buyer_id)
         override = find_override(did.pk, seller_sub, buyer.pk)
         if override is None:
             return False
-        old = override_price(did, override)
+        old = resolve(did, seller_sub, override)
         override.delete()
-        new = default_price(did, seller_sub)
+        new = resolve(did, seller_sub)
         _record(did, seller_sub, buyer, old, new.setup_fee, new.price, by, what="back to the default sell cost")
     return True
 
 
-def _lock(did_id, seller_id, buyer_id):
-    did = DID.objects.select_for_update().filter(pk=did_id).first()  # lock 1
+def lock_price_rows(did_id, seller_id, buyer_id):
+    """The rows a price change writes, locked in core/locking.py's order: the DID, then the
+    seller's holding (None: the operator's price); and the buyer of an override (not locked:
+    an override row is the seller's)."""
+    did = lock_did(DID.objects.filter(pk=did_id))
     if did is None:
         raise PriceRefused("This DID does not exist.")
     seller_sub = None
     if seller_id is not None:
-        seller_sub = seller_subscription(did.pk, seller_id, lock=True)  # lock 2
+        seller_sub = locked_holding(did.pk, seller_id)
         if seller_sub is None:
             raise PriceRefused(f"DID {did.digits} is not held by this account, so it has no sell cost to set.")
     buyer = None

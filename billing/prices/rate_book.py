@@ -21,8 +21,11 @@ from accounts.models import acting_user
 from audit.record import changed, record
 from dids.call_rates import below_own, chain_rates, sell_rates
 from billing.subscriptions.chain import top_down
-from billing.models import DIDHistory, Subscription
-from billing.prices.book import BelowCost, PriceRefused, seller_subscription, set_sell_cost
+from billing.models import Subscription
+from dids.models import DIDHistory
+from billing.prices.book import BelowCost, PriceRefused, lock_price_rows, write_sell_cost
+from billing.subscriptions.holdings import locked_holding
+from core.locking import lock_did
 from dids.rating import Rates
 from core.money import fmt, money
 from dids.models import DID
@@ -76,25 +79,30 @@ def set_sell_rates(*, did_id: int, seller_id: int, rates: Rates, by, allow_below
     """Set a reseller's SELL COST rates for all its buyers. Returns False when nothing changed.
     ``allow_below_cost`` is honoured for the admin only."""
     with transaction.atomic():
-        did = DID.objects.select_for_update().filter(pk=did_id).first()  # lock 1
-        seller_sub = seller_subscription(did_id, seller_id, lock=True) if did else None  # lock 2
-        if seller_sub is None:
-            raise RatesRefused({None: "This account does not hold this DID, so it has no call rates to set."})
-        if not seller_sub.account.is_reseller:
-            raise RatesRefused({None: "A customer does not resell: it has no sell rates."})
-        buy = buy_rates(did, seller_sub)
-        errors = below_own(rates, buy)
-        is_admin = getattr(by, "is_portal_admin", False)
-        if errors and not (allow_below_cost and is_admin):
-            if is_admin:  # below_own speaks to the reseller; the admin acts for it
-                errors = {field: text.replace("your own", "its own") for field, text in errors.items()}
-            raise RatesRefused(errors, below_cost=True)
-        old = sell_rates(seller_sub)
-        new = None if rates == buy else rates  # equal: keep following the level above
-        if new == old:
-            return False
-        _write(seller_sub, new)
-        _record(did, seller_sub, old or buy, rates, new is None, by)
+        did = lock_did(DID.objects.filter(pk=did_id))
+        seller_sub = locked_holding(did_id, seller_id) if did else None
+        return write_sell_rates(did, seller_sub, rates=rates, by=by, allow_below_cost=allow_below_cost)
+
+
+def write_sell_rates(did, seller_sub, *, rates: Rates, by, allow_below_cost: bool = False) -> bool:
+    """``set_sell_rates`` on rows the caller has locked, in its transaction."""
+    if seller_sub is None:
+        raise RatesRefused({None: "This account does not hold this DID, so it has no call rates to set."})
+    if not seller_sub.account.is_reseller:
+        raise RatesRefused({None: "A customer does not resell: it has no sell rates."})
+    buy = buy_rates(did, seller_sub)
+    errors = below_own(rates, buy)
+    is_admin = getattr(by, "is_portal_admin", False)
+    if errors and not (allow_below_cost and is_admin):
+        if is_admin:  # below_own speaks to the reseller; the admin acts for it
+            errors = {field: text.replace("your own", "its own") for field, text in errors.items()}
+        raise RatesRefused(errors, below_cost=True)
+    old = sell_rates(seller_sub)
+    new = None if rates == buy else rates  # equal: keep following the level above
+    if new == old:
+        return False
+    _write(seller_sub, new)
+    _record(did, seller_sub, old or buy, rates, new is None, by)
     return True
 
 
@@ -105,16 +113,19 @@ def set_sell_cost_and_rates(*, did_id: int, seller_id: int | None, buyer_id: int
     errors, below = {}, False
     price_changed = rates_changed = False
     with transaction.atomic():
+        try:  # the rows both write, locked once, in core/locking.py's order
+            did, seller_sub, buyer = lock_price_rows(did_id, seller_id, buyer_id)
+        except PriceRefused as refusal:
+            raise RatesRefused({refusal.field: str(refusal)}) from None
         try:
-            price_changed = set_sell_cost(did_id=did_id, seller_id=seller_id, buyer_id=buyer_id, setup_fee=setup_fee,
-                                          price=price, by=by, allow_below_cost=allow_below_cost)
-        except PriceRefused as refusal:  # its own savepoint is rolled back; carry on to report the rates too
+            price_changed = write_sell_cost(did, seller_sub, buyer, setup_fee=setup_fee, price=price, by=by,
+                                            allow_below_cost=allow_below_cost)
+        except PriceRefused as refusal:  # refused before writing; carry on to report the rates too
             errors[refusal.field] = str(refusal)
             below = isinstance(refusal, BelowCost)
         if rates is not None and seller_id is not None:
             try:
-                rates_changed = set_sell_rates(did_id=did_id, seller_id=seller_id, rates=rates, by=by,
-                                               allow_below_cost=allow_below_cost)
+                rates_changed = write_sell_rates(did, seller_sub, rates=rates, by=by, allow_below_cost=allow_below_cost)
             except RatesRefused as refusal:
                 errors.update(refusal.errors)
                 below = below or refusal.below_cost

@@ -14,7 +14,7 @@ def _sold_on():
     return Subscription.objects.filter(parent=OuterRef("pk"), status=Subscription.Status.ACTIVE)
 
 
-def seller_subscriptions(seller_id: int):
+def unsold_holdings(seller_id: int):
     """A reseller's active subscriptions that it has not sold on."""
     return (
         Subscription.objects.filter(account_id=seller_id, status=Subscription.Status.ACTIVE)
@@ -27,11 +27,11 @@ def pool_for(account):
     dids = DID.objects.filter(status=DID.Status.ACTIVE)
     if account.parent_id is None:
         return dids.filter(holder__isnull=True)
-    return dids.filter(Exists(seller_subscriptions(account.parent_id).filter(did=OuterRef("pk"))))
+    return dids.filter(Exists(unsold_holdings(account.parent_id).filter(did=OuterRef("pk"))))
 
 
-def seller_subscription_for(account, did_id: int):
+def seller_holding(account, did_id: int):
     """The parent's subscription that ``account`` would buy from (None for the operator)."""
     if account.parent_id is None:
         return None
-    return seller_subscriptions(account.parent_id).filter(did_id=did_id).first()
+    return unsold_holdings(account.parent_id).filter(did_id=did_id).first()

@@ -18,11 +18,14 @@ from django.utils import timezone
 from accounts.models import Account, acting_user
 from audit.record import record
 from billing.ledger.posting import lock_accounts, post
-from billing.models import DIDHistory, LedgerEntry, Subscription
-from billing.subscriptions.pool import seller_subscriptions
-from billing.prices.resolve import Price, price_for
+from billing.models import LedgerEntry, Subscription
+from dids.models import DIDHistory
+from billing.subscriptions.holdings import unsold_holdings
+from billing.prices.lookups import price_for
+from billing.prices.resolve import Price
 from core.money import fmt, money, quantize
 from dids.models import DID
+from core.locking import lock_did, lock_holding
 
 
 # The constraints that mean "someone else holds it now" (PostgreSQL names them; SQLite names the columns).
@@ -86,7 +89,7 @@ def _repeat(done: Subscription, buyer_id: int) -> PurchaseResult:
 
 def _purchase(buyer_id, did_id, purchase_key, by, sell_setup_fee, sell_price, expected, now) -> PurchaseResult:
     now = now or timezone.now()
-    did = DID.objects.select_for_update().filter(pk=did_id).first()  # lock 1
+    did = lock_did(DID.objects.filter(pk=did_id))  # core/locking.py: the DID, the seller's holding, accounts
     if did is None:
         raise PurchaseRefused("This DID does not exist.")
 
@@ -97,10 +100,8 @@ def _purchase(buyer_id, did_id, purchase_key, by, sell_setup_fee, sell_price, ex
     buyer = Account.objects.get(pk=buyer_id)
     seller_sub = None
     if buyer.parent_id is not None:
-        seller_sub = (  # lock 2
-            seller_subscriptions(buyer.parent_id).select_for_update(of=("self",)).filter(did=did).first()
-        )
-    accounts = lock_accounts([buyer.pk] + ([buyer.parent_id] if seller_sub else []))  # lock 3
+        seller_sub = lock_holding(unsold_holdings(buyer.parent_id).filter(did=did))
+    accounts = lock_accounts([buyer.pk] + ([buyer.parent_id] if seller_sub else []))
     buyer = accounts[buyer.pk]
 
     _refuse_unless_buyable(did, buyer, seller_sub)

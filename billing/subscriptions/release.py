@@ -11,8 +11,10 @@ from accounts.models import acting_user
 from audit.record import record
 from billing.subscriptions.chain import top_down
 from billing.ledger.posting import lock_accounts, post
-from billing.models import DIDHistory, LedgerEntry, Subscription
+from billing.models import LedgerEntry, Subscription
+from dids.models import DIDHistory
 from dids.models import DID
+from core.locking import lock_did, lock_holdings
 
 
 class ReleaseRefused(Exception):
@@ -46,15 +48,15 @@ def end_subscriptions(subscriptions, accounts: dict, now, by, why: str) -> None:
 
 def _active_chain(did_id: int) -> list[Subscription]:
     """The DID's active subscriptions, top-level holder first."""
-    subs = Subscription.objects.select_for_update(of=("self",)).filter(did_id=did_id, status="active")
-    return top_down(subs.select_related("did", "account"))
+    return top_down(lock_holdings(Subscription.objects.filter(did_id=did_id, status="active")
+                                  .select_related("did", "account")))
 
 
 def release_did(*, account_id: int, did_id: int, by=None, now=None) -> str:
     """The holder ``account_id`` releases ``did_id``. Returns the DID's digits."""
     now = now or timezone.now()
     with transaction.atomic():
-        did = DID.objects.select_for_update().filter(pk=did_id).first()
+        did = lock_did(DID.objects.filter(pk=did_id))
         chain = _active_chain(did_id) if did else []
         mine = next((s for s in chain if s.account_id == account_id), None)
         if mine is None:
@@ -73,7 +75,9 @@ def admin_release_did(*, did_id: int, by=None, now=None) -> int:
     Returns how many subscriptions ended."""
     now = now or timezone.now()
     with transaction.atomic():
-        did = DID.objects.select_for_update().get(pk=did_id)
+        did = lock_did(DID.objects.filter(pk=did_id))
+        if did is None:
+            raise DID.DoesNotExist(f"No DID {did_id}.")
         chain = _active_chain(did.pk)
         accounts = lock_accounts([s.account_id for s in chain])
         end_subscriptions(list(reversed(chain)), accounts, now, by, "released by the operator (no refund)")

@@ -36,11 +36,12 @@ from billing.ledger.posting import lock_accounts
 from billing.ledger.batch import LedgerBatch
 from billing.models import LedgerEntry, Notification, PriceOverride, Subscription
 from billing.subscriptions.notifications import Notices
-from billing.prices.resolve import default_price, override_price
+from billing.prices.resolve import resolve
 from billing.subscriptions.release import end_subscriptions
 from core.bulk_update import update_rows
 from core.money import fmt, money, quantize
 from dids.models import DID
+from core.locking import claim_dids, lock_holdings
 
 ACTIVE = Subscription.Status.ACTIVE
 # What a renewal needs of a DID (the rest of the row is the catalogue's).
@@ -92,10 +93,8 @@ def due_subscriptions(now):
 def claim_due_dids(now, limit: int) -> list[int]:
     """Lock up to ``limit`` DIDs with a due subscription, skipping DIDs another run
     (or a purchase) holds; oldest due first."""
-    rows = (
-        due_subscriptions(now).select_related("did").only("did__id").select_for_update(skip_locked=True, of=("did",))
-        .order_by("period_end", "pk")[:limit]
-    )
+    rows = claim_dids(due_subscriptions(now).select_related("did").only("did__id").order_by("period_end", "pk"),
+                      of="did", limit=limit)
     return sorted({s.did_id for s in rows})
 
 
@@ -106,9 +105,7 @@ class _Batch:
         self.now, self.report = now, report
         self.grace = timedelta(days=settings.BILLING_GRACE_DAYS)
         self.dids = {d.pk: d for d in DID.objects.filter(pk__in=did_ids).only(*PRICE_FIELDS)}
-        subs = list(
-            Subscription.objects.select_for_update().filter(did_id__in=did_ids, status=ACTIVE).order_by("did_id", "pk")
-        )
+        subs = lock_holdings(Subscription.objects.filter(did_id__in=did_ids, status=ACTIVE), order_by=("did_id", "pk"))
         self.by_pk = {s.pk: s for s in subs}
         self.chains = _chains(subs)
         self.overrides = {
@@ -170,7 +167,7 @@ class _Batch:
         """The seller's price for this buyer now (billing.prices.resolve's order, from the batch's rows)."""
         did = self.dids[sub.did_id]
         override = self.overrides.get((did.pk, parent.pk if parent else None, sub.account_id))
-        return (override_price(did, override) if override else default_price(did, parent)).price
+        return resolve(did, parent, override).price
 
     def charge(self, sub: Subscription, parent: Subscription | None, price: Decimal) -> None:
         did = self.dids[sub.did_id]

@@ -22,8 +22,9 @@ from accounts.permissions import AccountRequiredMixin, AdminRequiredMixin
 from dids.call_preview import call_preview
 from billing.subscriptions.chain import did_chain
 from billing.forms import SellCostForm
-from billing.models import DIDHistory
-from billing.prices.book import buyers_of, clear_override, current_sell_cost, seller_subscription
+from dids.models import DIDHistory
+from billing.prices.book import buyers_of, clear_override, current_sell_cost
+from billing.subscriptions.holdings import holding
 from billing.prices.rate_book import RatesRefused, as_rates, rate_card, set_sell_cost_and_rates
 from core.money import fmt
 from dids.models import DID
@@ -31,7 +32,7 @@ from dids.models import DID
 HISTORY_ROWS = 20
 
 
-class _EditInfoView(TemplateView):
+class EditInfoView(TemplateView):
     template_name = "billing/edit_info.html"
     seller: Account | None = None  # None = the operator
     seller_sub = None
@@ -167,7 +168,7 @@ class _EditInfoView(TemplateView):
         return None
 
 
-class OperatorEditInfoView(AdminRequiredMixin, _EditInfoView):
+class OperatorEditInfoView(AdminRequiredMixin, EditInfoView):
     """The operator's sell cost: its default is the DID product's Setup Fee and MonthlyFee."""
 
     def load(self, did_pk, account_pk):
@@ -183,13 +184,13 @@ class OperatorEditInfoView(AdminRequiredMixin, _EditInfoView):
         return call_preview(self.request.GET, [("First holder pays", self.card.buy)], keep=("buyer",))
 
 
-class HolderEditInfoAdminView(AdminRequiredMixin, _EditInfoView):
+class HolderEditInfoAdminView(AdminRequiredMixin, EditInfoView):
     """The admin editing one holder's sell cost (a reseller at any level)."""
 
     def load(self, did_pk, account_pk):
         self.did = get_object_or_404(DID, pk=did_pk)
         self.seller = get_object_or_404(Account, pk=account_pk)
-        self.seller_sub = seller_subscription(self.did.pk, self.seller.pk)
+        self.seller_sub = holding(self.did.pk, self.seller.pk)
         if self.seller_sub is None:
             raise Http404("This account does not hold this DID.")
 
@@ -198,27 +199,6 @@ class HolderEditInfoAdminView(AdminRequiredMixin, _EditInfoView):
 
     def chain(self):
         return did_chain(self.did)
-
-
-class MyEditInfoView(AccountRequiredMixin, _EditInfoView):
-    """A holder's own Edit Info: BUY COST read-only, SELL COST its own."""
-
-    own_page = True
-
-    def load(self, did_pk, account_pk):
-        self.did = get_object_or_404(DID, pk=did_pk)
-        self.seller = self.account
-        self.seller_sub = seller_subscription(self.did.pk, self.account.pk)
-        if self.seller_sub is None:
-            raise Http404("You do not hold this DID.")
-
-    def cancel_url(self):
-        return reverse("resellers:dids")
-
-    def history(self):
-        # Only rows about this account: the rest of the chain is not its business.
-        rows = DIDHistory.objects.filter(Q(account=self.account) | Q(for_account=self.account), did=self.did).select_related("for_account", "actor")
-        return rows[:HISTORY_ROWS]
 
 
 # The call rate rows under the prices: (form field, label, attribute of Rates, money or seconds).

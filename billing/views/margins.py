@@ -23,7 +23,7 @@ class MarginsAdminView(AdminRequiredMixin, TemplateView):
         return super().get_context_data(page=page, operator=operator_margin(), **kwargs)
 
 
-class _AccountMarginsMixin:
+class AccountMarginsMixin:
     template_name = "billing/account_margins.html"
     admin_view = False
 
@@ -37,13 +37,9 @@ class _AccountMarginsMixin:
         )
 
 
-class AccountMarginsAdminView(AdminRequiredMixin, _AccountMarginsMixin, TemplateView):
+class AccountMarginsAdminView(AdminRequiredMixin, AccountMarginsMixin, TemplateView):
     admin_view = True
 
     def get(self, request, *args, **kwargs):
         self.account = get_object_or_404(Account, pk=kwargs["pk"])
         return super().get(request, *args, **kwargs)
-
-
-class MyMarginsView(ResellerRequiredMixin, _AccountMarginsMixin, TemplateView):
-    """A reseller's own rows only: the account comes from the login, never from the URL."""

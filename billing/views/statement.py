@@ -35,17 +35,6 @@ class StatementMixin:
         return csv_download(csv_lines(entries), f"statement-{self.account.number}")
 
 
-class OwnStatementView(AccountRequiredMixin, StatementMixin, TemplateView):
-    """/portal/statement/ and /portal/statement/<number>/: a reseller or customer only
-    ever sees its own statement; any other account number is 404."""
-
-    def get(self, request, *args, **kwargs):
-        number = kwargs.get("number")
-        if number is not None and number != self.account.number:
-            raise Http404("No such account.")
-        return super().get(request, *args, **kwargs)
-
-
 class AdminStatementView(AdminRequiredMixin, StatementMixin, TemplateView):
     admin_view = True
 

@@ -38,6 +38,7 @@ from calls.importing.holders import Chain, Holdings, load_holdings
 from calls.importing.ledger import DailyTotals
 from calls.importing.writer import Costs, open_writer
 from calls.models import Call, CallImport
+from core.locking import one_at_a_time
 from core.importing.rows import CHUNK, FIRST_ERRORS, ErrorReport, Rejected, RowError, checksum, chunks
 from core.importing.reader import FileError
 
@@ -255,7 +256,7 @@ def rate_cdr_file(path: Path, *, write: bool, errors_path: Path | None = None, s
     try:
         with transaction.atomic() if write else contextlib.nullcontext():
             if write:
-                _one_at_a_time()  # before anything is looked up
+                one_at_a_time(IMPORT_LOCK)  # before anything is looked up; SQLite: the first write's lock
             background = Background()
             try:
                 with _open(path) as stream:
@@ -273,13 +274,6 @@ def rate_cdr_file(path: Path, *, write: bool, errors_path: Path | None = None, s
     finally:
         errors.close()
     return report
-
-
-def _one_at_a_time() -> None:
-    """Imports run one at a time; the first write (the import's record) takes SQLite's write lock."""
-    if connection.vendor == "postgresql":
-        with connection.cursor() as cursor:
-            cursor.execute("SELECT pg_advisory_xact_lock(%s)", [IMPORT_LOCK])
 
 
 def verify_references(first: int, last: int) -> None:

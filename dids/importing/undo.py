@@ -1,12 +1,12 @@
 """Undo an import: delete its DIDs, while none of them has ever been sold."""
 
-from django.db import connection, models, transaction
+from django.db import connection, transaction
 from django.utils import timezone
 
 from accounts.models import acting_user
 from audit.record import record as audit
-from billing.models import Subscription
-from dids.models import DID, DIDImport
+from core.locking import lock_dids_sql, lock_import
+from dids.models import DID, DIDImport, cascading_from_did
 
 
 class UndoRefused(Exception):
@@ -17,7 +17,7 @@ def sold_count(imported: DIDImport) -> int:
     """DIDs of the import that are held now or were ever sold (a subscription keeps them)."""
     dids = DID.objects.filter(import_batch=imported)
     held = dids.filter(holder__isnull=False).count()
-    return held or Subscription.objects.filter(did__import_batch=imported).values("did").distinct().count()
+    return held or dids.filter(subscriptions__isnull=False).values("pk").distinct().count()
 
 
 def undo_import(import_id: int, *, by=None) -> int:
@@ -25,16 +25,14 @@ def undo_import(import_id: int, *, by=None) -> int:
     either locks its DID first (the undo then sees it sold and refuses) or finds
     the DID gone."""
     with transaction.atomic():
-        imported = DIDImport.objects.select_for_update().get(pk=import_id)
+        imported = lock_import(DIDImport.objects.filter(pk=import_id))
         if imported.undone_at:
             raise UndoRefused(f"Import #{imported.pk} was already undone.")
         if connection.vendor == "postgresql":
-            # The same lock order as a purchase: DID rows, by id. (SQLite writes one at a time.)
+            # The same lock order as a purchase: DID rows, by id; they are deleted. (SQLite writes one at a time.)
+            sql, params = lock_dids_sql(DID.objects.filter(import_batch_id=imported.pk), key_change=True)
             with connection.cursor() as cursor:
-                cursor.execute(
-                    "SELECT count(*) FROM (SELECT id FROM dids_did WHERE import_batch_id = %s ORDER BY id FOR UPDATE) d",
-                    [imported.pk],
-                )
+                cursor.execute(f"SELECT count(*) FROM ({sql}) d", params)
         sold = sold_count(imported)
         if sold:
             raise UndoRefused(
@@ -42,9 +40,8 @@ def undo_import(import_id: int, *, by=None) -> int:
                 "been sold. Release them and delete or deactivate the DIDs one by one instead."
             )
         # Price changes and history of never-sold DIDs go with them (CASCADE, as a single delete does).
-        for relation in DID._meta.related_objects:
-            if relation.on_delete is models.CASCADE:
-                relation.related_model.objects.filter(**{f"{relation.field.name}__import_batch": imported}).delete()
+        for model, key in cascading_from_did():
+            model.objects.filter(**{f"{key.name}__import_batch": imported}).delete()
         with connection.cursor() as cursor:
             # One DELETE; Django's collector would load a million DIDs to delete them one by one.
             cursor.execute("DELETE FROM dids_did WHERE import_batch_id = %s", [imported.pk])

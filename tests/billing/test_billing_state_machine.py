@@ -48,16 +48,19 @@ from hypothesis.stateful import (
 
 from accounts.models import Account
 from billing.ledger.funds import add_funds
-from billing.models import DIDHistory, LedgerEntry, PriceOverride, Subscription
-from billing.subscriptions.pool import pool_for, seller_subscription_for
+from billing.models import LedgerEntry, PriceOverride, Subscription
+from dids.models import DIDHistory
+from billing.subscriptions.holdings import seller_holding
+from billing.subscriptions.pool import pool_for
 from billing.prices.book import PriceRefused, clear_override, set_sell_cost
-from billing.prices.resolve import price_for
+from billing.prices.lookups import price_for
 from billing.subscriptions.purchase import PurchaseRefused, purchase_did
 from billing.subscriptions.release import ReleaseRefused, admin_release_did, release_did
 from billing.subscriptions.renewals import run_billing
 from core.money import money
 from dids.models import DID
 from tests.factories import DIDFactory, make_account_user, make_admin
+from tests.scaffold import harness_atomic
 
 D = Decimal
 ZERO = D("0.0000")
@@ -105,7 +108,7 @@ class BillingMachine(RuleBasedStateMachine):
     def __init__(self):
         super().__init__()
         # One savepoint per example, rolled back in teardown (ledger rows cannot be deleted).
-        self._atomic = transaction.atomic()
+        self._atomic = harness_atomic()
         self._atomic.__enter__()
         self.clock = T0
         self.acc: dict[str, int] = {}
@@ -262,7 +265,7 @@ class BillingMachine(RuleBasedStateMachine):
         buyer = Account.objects.get(pk=buyer_id)
         product = DID.objects.get(pk=did_id)
         # The pool (README): the operator's unheld DIDs, or what the parent holds and has not sold on.
-        seller_sub = seller_subscription_for(buyer, did_id)
+        seller_sub = seller_holding(buyer, did_id)
         in_pool = product.holder_id is None if buyer.parent_id is None else seller_sub is not None
         price = price_for(product, seller_sub, buyer_id)
         affordable = price.total_now <= buyer.balance.amount + buyer.credit_limit.amount

@@ -15,7 +15,8 @@ from accounts.models import Account
 from dids.call_rates import below_own, chain_rates, sell_rates
 from billing.subscriptions.chain import top_down
 from billing.ledger.funds import add_funds
-from billing.models import DIDHistory, Subscription
+from billing.models import Subscription
+from dids.models import DIDHistory
 from billing.subscriptions.purchase import purchase_did
 from billing.prices.rate_book import RatesRefused, rate_card, set_sell_cost_and_rates, set_sell_rates
 from dids.rating import Rates, call_cost

@@ -12,7 +12,8 @@ from django.urls import reverse
 from accounts.models import Account
 from routing.destinations import DestinationRefused, normalise, set_destination
 from billing.ledger.funds import add_funds
-from billing.models import DIDHistory, Subscription
+from billing.models import Subscription
+from dids.models import DIDHistory
 from billing.subscriptions.purchase import purchase_did
 from dids.models import DID
 from dids.models import DID

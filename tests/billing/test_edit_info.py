@@ -9,7 +9,8 @@ from django.urls import reverse
 
 from accounts.models import Account
 from billing.ledger.funds import add_funds
-from billing.models import DIDHistory, LedgerEntry, PriceOverride, Subscription
+from billing.models import LedgerEntry, PriceOverride, Subscription
+from dids.models import DIDHistory
 from billing.prices.book import BelowCost, PriceRefused, clear_override, set_sell_cost
 from billing.subscriptions.purchase import purchase_did
 from dids.models import DID

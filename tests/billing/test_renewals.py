@@ -13,7 +13,8 @@ from django.utils import timezone
 
 from accounts.models import Account
 from billing.ledger.funds import add_funds, adjust
-from billing.models import DIDHistory, LedgerEntry, Notification, Subscription
+from billing.models import LedgerEntry, Notification, Subscription
+from dids.models import DIDHistory
 from billing.prices.book import set_sell_cost
 from billing.subscriptions.purchase import purchase_did
 from billing.subscriptions.release import release_did

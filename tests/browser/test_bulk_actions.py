@@ -2,7 +2,7 @@
 
 import pytest
 
-from billing.models import DIDHistory
+from dids.models import DIDHistory
 from dids.models import DID
 from tests.conftest import browser_login
 from tests.factories import PASSWORD, DIDFactory, make_admin

@@ -8,7 +8,8 @@ import pytest
 from django.urls import reverse
 
 from billing.ledger.funds import add_funds
-from billing.models import DIDHistory, LedgerEntry, PriceOverride, Subscription
+from billing.models import LedgerEntry, PriceOverride, Subscription
+from dids.models import DIDHistory
 from billing.subscriptions.purchase import PurchaseRefused, PurchaseResult, purchase_did
 from billing.subscriptions.release import admin_release_did
 from core.money import money

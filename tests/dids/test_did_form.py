@@ -6,7 +6,7 @@ from decimal import Decimal
 import pytest
 from django.urls import reverse
 
-from billing.models import DIDHistory
+from dids.models import DIDHistory
 from dids.models import DID
 from tests.factories import DIDFactory
 

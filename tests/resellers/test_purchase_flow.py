@@ -8,7 +8,8 @@ from django.urls import reverse
 
 from accounts.models import Account
 from billing.ledger.funds import add_funds
-from billing.models import DIDHistory, LedgerEntry, Subscription
+from billing.models import LedgerEntry, Subscription
+from dids.models import DIDHistory
 from dids.models import DID
 from tests.factories import DIDFactory, make_account_user
 

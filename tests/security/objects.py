@@ -34,13 +34,15 @@ from django.utils import timezone
 from accounts.models import Account, User
 from routing.destinations import set_destination
 from billing.ledger.funds import add_funds
-from billing.models import DIDHistory, LedgerEntry, Notification, PriceOverride, Subscription
+from billing.models import LedgerEntry, Notification, PriceOverride, Subscription
+from dids.models import DIDHistory
 from billing.subscriptions.purchase import purchase_did
 from calls.models import Call, CallCharge, CallImport
 from dids.models import DID, DIDImport, Provider
 from routing.models import SwitchToken
 from routing.tokens import create_token
 from tests.factories import DIDFactory, make_account_user
+from tests.scaffold import harness_atomic
 
 ANONYMOUS = "anonymous"
 ADMIN = "admin"
@@ -212,7 +214,7 @@ def world(django_db_setup, django_db_blocker, tmp_path_factory):
     fast = ["django.contrib.auth.hashers.MD5PasswordHasher"]
     folder = tmp_path_factory.mktemp("security-imports")
     with django_db_blocker.unblock(), override_settings(PASSWORD_HASHERS=fast, DID_IMPORT_DIR=str(folder)):
-        outer = transaction.atomic()
+        outer = harness_atomic()
         outer.__enter__()
         try:
             yield build_world()
@@ -241,7 +243,7 @@ def client_for(world: World, role: str, *, csrf_checks: bool = False) -> Client:
 @contextmanager
 def rolled_back():
     """Whatever happens inside (a request and the checks after it) is undone on the way out."""
-    with transaction.atomic():
+    with harness_atomic():
         yield
         transaction.set_rollback(True)
 

@@ -47,7 +47,8 @@ from django.utils import timezone
 from accounts.models import Account, User
 from routing.destinations import set_destination
 from billing.ledger.funds import add_funds
-from billing.models import DIDHistory, LedgerEntry, PriceOverride, Subscription
+from billing.models import LedgerEntry, PriceOverride, Subscription
+from dids.models import DIDHistory
 from billing.subscriptions.purchase import purchase_did
 from calls.importing.pipeline import rate_cdr_file
 from calls.models import Call, CallImport
@@ -55,6 +56,7 @@ from dids.models import DID, DIDImport, Provider
 from routing.models import SwitchToken
 from routing.tokens import create_token
 from tests.factories import DIDFactory, make_account_user
+from tests.scaffold import harness_atomic
 from tests.security.payloads import (
     IDS, IMG, NEVER_STORED, NUL, PAYLOADS, SCRIPT, assert_csv_inert, assert_harmless, assert_shown_escaped,
     escaped,
@@ -130,7 +132,7 @@ def world(django_db_setup, django_db_blocker, tmp_path_factory):
     folder = tmp_path_factory.mktemp("xss-imports")
     fast = ["django.contrib.auth.hashers.MD5PasswordHasher"]
     with django_db_blocker.unblock(), override_settings(PASSWORD_HASHERS=fast, DID_IMPORT_DIR=str(folder)):
-        outer = transaction.atomic()
+        outer = harness_atomic()
         outer.__enter__()
         try:
             yield _build(folder)

@@ -1,5 +1,7 @@
 from django.urls import path
 
+from resellers.views import calls as portal_calls
+
 from calls import views, views_import
 
 app_name = "calls"
@@ -16,5 +18,5 @@ urlpatterns = [
     path("calls/imports/<int:pk>/", views_import.CDRImportDetailView.as_view(), name="import_detail"),
     path("calls/imports/<int:pk>/rejected.csv", views_import.CDRImportErrorsView.as_view(), name="import_errors"),
     path("accounts/manage/<int:pk>/calls/", views.AccountCallsAdminView.as_view(), name="account_calls"),
-    path("portal/calls/", views.MyCallsView.as_view(), name="mine"),
+    path("portal/calls/", portal_calls.MyCallsView.as_view(), name="mine"),
 ]

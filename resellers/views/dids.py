@@ -10,8 +10,9 @@ from django.views.generic import TemplateView
 
 from accounts.permissions import AccountRequiredMixin
 from billing.models import Subscription
-from billing.subscriptions.pool import pool_for, seller_subscription_for, seller_subscriptions
-from billing.prices.resolve import price_for, prices_for
+from billing.subscriptions.holdings import seller_holding, unsold_holdings
+from billing.subscriptions.pool import pool_for
+from billing.prices.lookups import price_for, prices_for
 from billing.subscriptions.purchase import PurchaseRefused, purchase_did
 from billing.subscriptions.purchase_keys import new_purchase_key, verify_purchase_key
 from billing.subscriptions.release import ReleaseRefused, release_did
@@ -90,7 +91,7 @@ class BuyDIDsView(AccountRequiredMixin, TemplateView):
         if self.account.parent_id:
             sellers = {
                 s.did_id: s
-                for s in seller_subscriptions(self.account.parent_id).filter(did__in=[d.pk for d in page.rows])
+                for s in unsold_holdings(self.account.parent_id).filter(did__in=[d.pk for d in page.rows])
             }
         offers = prices_for(self.account, page.rows, sellers)
         for did in page.rows:
@@ -109,7 +110,7 @@ class PurchaseView(AccountRequiredMixin, TemplateView):
 
     def _offer(self, did_pk):
         did = get_object_or_404(pool_for(self.account), pk=did_pk)
-        return did, price_for(did, seller_subscription_for(self.account, did.pk), self.account.pk)
+        return did, price_for(did, seller_holding(self.account, did.pk), self.account.pk)
 
     def get(self, request, did_pk):
         did, price = self._offer(did_pk)
@@ -130,7 +131,7 @@ class PurchaseView(AccountRequiredMixin, TemplateView):
         if ticket is None:
             raise Http404("No such offer.")
         did = get_object_or_404(DID, pk=did_pk)
-        seller_sub = seller_subscription_for(self.account, did.pk)
+        seller_sub = seller_holding(self.account, did.pk)
         price = price_for(did, seller_sub, self.account.pk)
         # Sell-cost floors use the price the page showed; the service refuses if it changed since.
         form = PurchaseForm(request.POST, buy_price=ticket, is_reseller=self.account.is_reseller)

@@ -1,3 +1,7 @@
+"""The site's URLs, one module per namespace in this package: the top of the layers
+(docs/architecture.md), the only place that may import views from every app, so that a
+page can live in the layer its services allow while its URL keeps its name."""
+
 from django.contrib import admin
 from django.urls import include, path
 
@@ -9,18 +13,18 @@ urlpatterns = [
     path("", home, name="home"),
     # The load balancer's probe; core.health.HealthCheckMiddleware answers it first.
     path("healthz", healthz, name="healthz"),
-    path("accounts/", include("accounts.urls")),
+    path("accounts/", include("billing_portal.urls.accounts")),
     # The audit trail (/audit/, a DID's and an account's) and "log in as" (full paths inside).
-    path("", include("audit.urls")),
+    path("", include("billing_portal.urls.audit")),
     path("dids/<int:pk>/release/", AdminReleaseView.as_view(), name="admin_release"),
-    path("dids/", include("dids.urls")),
-    path("portal/", include("resellers.urls")),
+    path("dids/", include("billing_portal.urls.dids")),
+    path("portal/", include("billing_portal.urls.resellers")),
     # The softswitch's routing lookups (token auth) and the admin's switch tokens.
-    path("routing/", include("routing.urls")),
+    path("routing/", include("billing_portal.urls.routing")),
     # Statements and the admin's money pages of an account (full paths inside).
-    path("", include("billing.urls")),
+    path("", include("billing_portal.urls.billing")),
     # Inbound calls: CDR imports, every call (admin), an account's calls (full paths inside).
-    path("", include("calls.urls")),
+    path("", include("billing_portal.urls.calls")),
     # Django's own admin, kept for the operator's low-level fixes.
     path("django-admin/", admin.site.urls),
 ]

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from resellers import views
+from resellers.views import dids as views
 
 app_name = "resellers"
 

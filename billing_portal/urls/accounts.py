@@ -5,7 +5,7 @@ from accounts import views_admin, views_security
 from accounts.views import PortalLoginView
 
 # The admin's account management, namespace "manage". The money pages of one account
-# (/accounts/manage/<pk>/, add-funds/, adjust/, statement/) are in billing/urls.py.
+# (/accounts/manage/<pk>/, add-funds/, adjust/, statement/) are in billing.py beside this module.
 manage_patterns = [
     path("", views_admin.AccountListView.as_view(), name="list"),
     path("create/", views_admin.AccountCreateView.as_view(), name="create"),

@@ -10,6 +10,7 @@ from django import forms
 from django.urls import reverse
 
 from billing.models import Subscription
+from dids.rating import SELL_RATE_NAMES
 from core.forms import MAX_PRICE, MoneyAmountField, WholeNumberField
 
 
@@ -125,8 +126,7 @@ class SellCostForm(forms.Form):
     sell_increment = WholeNumberField(label="Increment", min_value=1, max_value=86400, required=False)
     below_cost = forms.BooleanField(required=False, label="Sell below cost")
 
-    RATE_FIELDS = ("sell_connection_cost", "sell_grace_time", "sell_cost_per_min", "sell_initial_increment",
-                   "sell_increment")
+    RATE_FIELDS = SELL_RATE_NAMES
 
     def __init__(self, *args, with_rates: bool = False, **kwargs):
         super().__init__(*args, **kwargs)

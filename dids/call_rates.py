@@ -21,12 +21,7 @@ from dids.rating import Rates
 
 def sell_rates(subscription) -> Rates | None:
     """The SELL COST rates a holder set for the account below it; None when it did not."""
-    if subscription.sell_increment is None:
-        return None
-    return Rates(
-        subscription.sell_connection_cost.amount, subscription.sell_grace_time,
-        subscription.sell_cost_per_min.amount, subscription.sell_initial_increment, subscription.sell_increment,
-    )
+    return Rates.sold_by(subscription)
 
 
 def chain_rates(did, chain) -> list[Rates]:

@@ -14,6 +14,34 @@ ZERO = Decimal("0.0000")
 
 
 @dataclass(frozen=True)
+class RateField:
+    """One of the five per-call fields: its name (on Rates and on a DID), its label on the
+    pages, its short name in history lines, and whether it is money (else whole seconds)."""
+
+    name: str
+    label: str
+    short: str
+    money: bool
+
+    @property
+    def sell(self) -> str:
+        """The field of a holder's SELL COST on its subscription."""
+        return f"sell_{self.name}"
+
+
+# The one table of the call-rate fields, in the seed's order; everything that lists them reads it.
+RATE_FIELDS = (
+    RateField("connection_cost", "Connection Cost (USD)", "Connection", True),
+    RateField("grace_time", "Grace Time (Sec.)", "Grace", False),
+    RateField("cost_per_min", "Cost/Min(USD)", "Cost/Min", True),
+    RateField("initial_increment", "Initial Increment", "Initial Increment", False),
+    RateField("increment", "Increment", "Increment", False),
+)
+RATE_NAMES = tuple(field.name for field in RATE_FIELDS)
+SELL_RATE_NAMES = tuple(field.sell for field in RATE_FIELDS)
+
+
+@dataclass(frozen=True)
 class Rates:
     """The per-call fields of a DID product (or of a seller's SELL COST)."""
 
@@ -32,8 +60,17 @@ class Rates:
     @classmethod
     def of(cls, did) -> "Rates":
         """The rates of a DID product (the operator's, charged to the first holder)."""
-        return cls(did.connection_cost.amount, did.grace_time, did.cost_per_min.amount, did.initial_increment,
-                   did.increment)
+        return cls(*(_plain(getattr(did, name)) for name in RATE_NAMES))
+
+    @classmethod
+    def sold_by(cls, subscription) -> "Rates | None":
+        """The SELL COST rates a holder set for the account below it; None when it did not."""
+        values = [getattr(subscription, name) for name in SELL_RATE_NAMES]
+        return None if values[-1] is None else cls(*(_plain(value) for value in values))
+
+
+def _plain(value):
+    return getattr(value, "amount", value)  # a Money field's amount
 
 
 def call_cost(billsec: int, rates: Rates) -> Decimal:

@@ -26,12 +26,10 @@ from dids.models import DIDHistory
 from billing.prices.book import BelowCost, PriceRefused, lock_price_rows, write_sell_cost
 from billing.subscriptions.holdings import locked_holding
 from core.locking import lock_did
-from dids.rating import Rates
+from dids.rating import RATE_FIELDS, RATE_NAMES, SELL_RATE_NAMES, Rates
 from core.money import fmt, money
 from dids.models import DID
 
-RATE_FIELDS = ("sell_connection_cost", "sell_grace_time", "sell_cost_per_min", "sell_initial_increment",
-               "sell_increment")
 
 
 class RatesRefused(Exception):
@@ -54,7 +52,7 @@ class RateCard:
 
 def as_rates(values: dict) -> Rates:
     """Rates from the five form fields (``sell_connection_cost``...)."""
-    return Rates(*(values[name] for name in RATE_FIELDS))
+    return Rates(*(values[name] for name in SELL_RATE_NAMES))
 
 
 def buy_rates(did: DID, holder: Subscription) -> Rates:
@@ -138,23 +136,21 @@ def set_sell_cost_and_rates(*, did_id: int, seller_id: int | None, buyer_id: int
 
 def _write(seller_sub: Subscription, rates: Rates | None) -> None:
     if rates is None:
-        values = dict.fromkeys(RATE_FIELDS)
+        values = dict.fromkeys(SELL_RATE_NAMES)
     else:
-        values = dict(sell_connection_cost=money(rates.connection_cost), sell_grace_time=rates.grace_time,
-                      sell_cost_per_min=money(rates.cost_per_min), sell_initial_increment=rates.initial_increment,
-                      sell_increment=rates.increment)
+        values = {field.sell: money(getattr(rates, field.name)) if field.money else getattr(rates, field.name)
+                  for field in RATE_FIELDS}
     Subscription.objects.filter(pk=seller_sub.pk).update(**values)
 
 
 def describe_change(old: Rates, new: Rates) -> str:
     """'Connection 0.0500 → 0.0600, Increment 6 → 12 s' (only what changed)."""
     parts = []
-    for label, attr, show in (("Connection", "connection_cost", fmt), ("Grace", "grace_time", _seconds),
-                              ("Cost/Min", "cost_per_min", fmt), ("Initial Increment", "initial_increment", _seconds),
-                              ("Increment", "increment", _seconds)):
-        before, after = getattr(old, attr), getattr(new, attr)
+    for field in RATE_FIELDS:
+        before, after = getattr(old, field.name), getattr(new, field.name)
+        show = fmt if field.money else _seconds
         if before != after:
-            parts.append(f"{label} {show(before)} → {show(after)}")
+            parts.append(f"{field.short} {show(before)} → {show(after)}")
     return ", ".join(parts)
 
 
@@ -170,7 +166,7 @@ def _record(did, seller_sub, old: Rates, new: Rates, follows: bool, by) -> None:
         did=did, account=seller_sub.account, action=DIDHistory.Action.PRICE_CHANGED, actor=acting_user(by),
         description=f"Call rates of {seller_sub.account} for all its buyers: {change}"[:255],
     )
-    names = ("connection_cost", "grace_time", "cost_per_min", "initial_increment", "increment")
+    names = RATE_NAMES
     record("rates.changed", did=did, account=seller_sub.account, obj=seller_sub, by=by,
            summary=f"DID {did.digits}: call rates of {seller_sub.account} for all its buyers: {change}",
            changes=changed({n: getattr(old, n) for n in names}, {n: getattr(new, n) for n in names}))

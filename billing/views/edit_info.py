@@ -20,6 +20,7 @@ from django.views.generic import TemplateView
 from accounts.models import Account
 from accounts.permissions import AccountRequiredMixin, AdminRequiredMixin
 from dids.call_preview import call_preview
+from dids.rating import RATE_FIELDS
 from billing.subscriptions.chain import did_chain
 from billing.forms import SellCostForm
 from dids.models import DIDHistory
@@ -202,13 +203,7 @@ class HolderEditInfoAdminView(AdminRequiredMixin, EditInfoView):
 
 
 # The call rate rows under the prices: (form field, label, attribute of Rates, money or seconds).
-RATE_ROWS = (
-    ("sell_connection_cost", "Connection Cost (USD)", "connection_cost", True),
-    ("sell_grace_time", "Grace Time (Sec.)", "grace_time", False),
-    ("sell_cost_per_min", "Cost/Min(USD)", "cost_per_min", True),
-    ("sell_initial_increment", "Initial Increment", "initial_increment", False),
-    ("sell_increment", "Increment", "increment", False),
-)
+RATE_ROWS = tuple((field.sell, field.label, field.name, field.money) for field in RATE_FIELDS)
 
 
 def _show(value, is_money: bool) -> str:

@@ -15,7 +15,7 @@ from typing import NamedTuple
 
 from dids.call_rates import rates_down
 from billing.models import Subscription
-from dids.rating import Rates
+from dids.rating import RATE_NAMES, SELL_RATE_NAMES, Rates
 from dids.models import DID
 
 
@@ -85,15 +85,13 @@ class Holdings:
 def load_holdings(numbers) -> dict[str, Holdings]:
     """The DIDs of these numbers (those that exist) with all their subscriptions, past and present. Two queries."""
     dids = {
-        pk: (number, Rates(connection, grace, per_min, initial, increment))
-        for pk, number, connection, grace, per_min, initial, increment in DID.objects.filter(number__in=list(numbers))
-        .values_list("pk", "number", "connection_cost", "grace_time", "cost_per_min", "initial_increment", "increment")
+        pk: (number, Rates(*rates))
+        for pk, number, *rates in DID.objects.filter(number__in=list(numbers)).values_list("pk", "number", *RATE_NAMES)
     }
     by_did: dict[int, list[Holding]] = {pk: [] for pk in dids}
     rows = Subscription.objects.filter(did_id__in=list(dids)).order_by("started_at", "pk").values_list(
-        "did_id", "pk", "parent_id", "account_id", "started_at", "ended_at", "sell_connection_cost", "sell_grace_time",
-        "sell_cost_per_min", "sell_initial_increment", "sell_increment")
-    for did_id, pk, parent, account, started, ended, connection, grace, per_min, initial, increment in rows:
-        sell = None if increment is None else Rates(connection, grace, per_min, initial, increment)
+        "did_id", "pk", "parent_id", "account_id", "started_at", "ended_at", *SELL_RATE_NAMES)
+    for did_id, pk, parent, account, started, ended, *sold in rows:
+        sell = None if sold[-1] is None else Rates(*sold)  # without an Increment, no SELL COST rates
         by_did[did_id].append(Holding(pk, parent, account, started, ended, sell))
     return {number: Holdings(pk, number, rates, by_did[pk]) for pk, (number, rates) in dids.items()}

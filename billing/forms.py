@@ -9,7 +9,6 @@ from crispy_forms.layout import Layout, Submit
 from django import forms
 from django.urls import reverse
 
-from billing.models import Subscription
 from dids.rating import SELL_RATE_NAMES
 from core.forms import MAX_PRICE, MoneyAmountField, WholeNumberField
 

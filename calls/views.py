@@ -6,7 +6,7 @@ from django.shortcuts import get_object_or_404
 from django.views.generic import TemplateView
 
 from accounts.models import Account
-from accounts.permissions import AccountRequiredMixin, AdminRequiredMixin
+from accounts.permissions import AdminRequiredMixin
 from core.listing import paginate
 from calls.forms import CallFilterForm
 from calls.listing import DEFAULT_SORT, SORTS, account_calls, all_calls

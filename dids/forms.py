@@ -143,6 +143,14 @@ class DIDForm(forms.ModelForm):
             self.add_error(name, error)
             return None
 
+    def how_read(self) -> str:
+        """': “8555801803” read as +1 855-580-1803, United States' when the typed DID was not
+        already the stored number (for the page to say), else ''."""
+        reading, typed = self.number_reading, self.cleaned_data.get("number_typed", "")
+        if reading is None or typed.lstrip("+") == reading.e164.lstrip("+"):
+            return ""
+        return f": “{typed}” {reading.explanation}"
+
     def clean(self):
         cleaned = super().clean()
         if "number" in self.fields:

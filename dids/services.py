@@ -3,11 +3,8 @@
 from django.db import IntegrityError, transaction
 from django.db.models import ProtectedError
 
-from accounts.models import acting_user
 from audit.record import changed, record, snapshot
-from dids.models import DIDHistory
 from core.locking import lock_did
-from core.money import fmt
 from dids.models import DID, Provider
 
 
@@ -21,15 +18,14 @@ class CatalogueError(Exception):
 
 def did_save(*, did: DID, by=None) -> DID:
     """Create or update a DID product. The unique constraint on the number is the
-    last word when two admins save the same number at the same moment. A changed
-    Setup Fee or MonthlyFee (the operator's default sell cost) goes in the DID's history."""
+    last word when two admins save the same number at the same moment. (The pages save
+    through billing.prices.book.save_product, which records a changed Setup Fee or
+    MonthlyFee, the operator's default sell cost, as every price change is.)"""
     try:
         with transaction.atomic():
             # FOR UPDATE, not NO KEY: the number (unique) may change.
             before = lock_did(DID.objects.filter(pk=did.pk), key_change=True) if did.pk else None
             did.save()
-            if before is not None:
-                _record_price_change(before, did, by)
             _audit_did(before, did, by)
     except IntegrityError as exc:
         if DID.objects.filter(number=did.number).exclude(pk=did.pk).exists():
@@ -51,20 +47,6 @@ def _audit_did(before: DID | None, after: DID, by) -> None:
     elif changes:
         labels = ", ".join(str(DID._meta.get_field(name).verbose_name) for name in changes)
         record("did.updated", did=after, by=by, changes=changes, summary=f"DID {after.digits} changed: {labels}")
-
-
-def _record_price_change(before: DID, after: DID, by) -> None:
-    old = (before.setup_fee.amount, before.monthly_fee.amount)
-    new = (after.setup_fee.amount, after.monthly_fee.amount)
-    if old == new:
-        return
-    DIDHistory.objects.create(
-        did=after, action=DIDHistory.Action.PRICE_CHANGED, old_setup_fee=before.setup_fee,
-        old_price=before.monthly_fee, setup_fee=after.setup_fee, price=after.monthly_fee,
-        actor=acting_user(by),
-        description=(f"Sell cost of the operator for all its buyers (product Edit): setup {fmt(old[0])} → "
-                     f"{fmt(new[0])}, price {fmt(old[1])} → {fmt(new[1])}"),
-    )
 
 
 def did_delete(*, did_id: int, by=None) -> str:

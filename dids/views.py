@@ -4,21 +4,18 @@ services write, views translate errors into messages."""
 from django.contrib import messages
 from django.db.models import Count, Q
 from django.shortcuts import get_object_or_404, redirect
-from django.urls import reverse
 from django.views.generic import FormView, TemplateView
 
 from accounts.permissions import AdminRequiredMixin
-from dids.call_preview import call_preview
-from dids.rating import Rates
 from core.csv_stream import csv_download, csv_lines
 from core.listing import paginate, sorted_by
 from dids.export import HEADER, did_rows
 from dids.filters import DIDSearchForm
-from dids.forms import DIDForm, ProviderForm
+from dids.forms import ProviderForm
 from dids.list_rows import did_list_rows
 from dids.models import DID, Provider
-from dids.numbers import country_mismatch, mismatch_warning, search_digits
-from dids.services import CatalogueError, did_delete, did_save, provider_save
+from dids.numbers import search_digits
+from dids.services import CatalogueError, did_delete, provider_save
 
 DID_SORTS = {
     "number": ("number",),
@@ -64,57 +61,6 @@ class DIDListView(AdminRequiredMixin, TemplateView):
         for did in page.rows:
             did.suspended = did.pk in suspended
         return super().get_context_data(search=search, page=page, rows=did_list_rows(page.rows, suspended), **kwargs)
-
-
-class DIDFormView(AdminRequiredMixin, FormView):
-    form_class = DIDForm
-    template_name = "dids/did_form.html"
-    did: DID | None = None
-
-    def get_form_kwargs(self):
-        kwargs = super().get_form_kwargs()
-        kwargs["instance"] = self.did or DID()
-        return kwargs
-
-    def form_valid(self, form):
-        try:
-            did = did_save(did=form.save(commit=False), by=self.request.user)
-        except CatalogueError as exc:
-            form.add_error(exc.field, str(exc))
-            return self.form_invalid(form)
-        verb = "updated" if self.did else "created"
-        messages.success(self.request, f"DID {did.digits} {verb}{_how_read(form)}.")
-        if country_mismatch(did.number, did.country.code):
-            messages.warning(self.request, f"Note: {mismatch_warning(did.number, did.country.code)} Saved as entered.")
-        return redirect(reverse("dids:list") + f"?number={did.digits}")
-
-
-def _how_read(form) -> str:
-    """': “8555801803” read as +1 855-580-1803, United States' when the typed text was not
-    already the stored number."""
-    reading, typed = form.number_reading, form.cleaned_data.get("number_typed", "")
-    if reading is None or typed.lstrip("+") == reading.e164.lstrip("+"):
-        return ""
-    return f": “{typed}” {reading.explanation}"
-
-
-class DIDCreateView(DIDFormView):
-    extra_context = {"title": "Create Product"}
-
-
-class DIDUpdateView(DIDFormView):
-    extra_context = {"title": "Edit Product"}
-
-    def dispatch(self, request, *args, **kwargs):
-        if request.user.is_authenticated and request.user.is_portal_admin:
-            self.did = get_object_or_404(DID, pk=kwargs["pk"])
-            # Before the form binds: an invalid post changes the instance, the preview shows the saved rates.
-            self.saved_rates = Rates.of(self.did)
-        return super().dispatch(request, *args, **kwargs)
-
-    def get_context_data(self, **kwargs):
-        preview = call_preview(self.request.GET, [("First holder pays", self.saved_rates)])
-        return super().get_context_data(preview=preview, preview_note="at the saved rates", **kwargs)
 
 
 class DIDDeleteView(AdminRequiredMixin, TemplateView):

@@ -14,7 +14,7 @@ from django.urls import reverse
 from django.views.generic import TemplateView
 
 from accounts.models import Account
-from accounts.permissions import AccountRequiredMixin, AdminRequiredMixin
+from accounts.permissions import AdminRequiredMixin
 from dids.call_preview import call_preview
 from routing.destinations import DestinationRefused, describe, routing_of, set_destination
 from routing.forms import DestinationForm

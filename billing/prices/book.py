@@ -33,6 +33,7 @@ from core.locking import lock_did
 from billing.prices.resolve import Price, resolve
 from core.money import fmt, money, quantize
 from dids.models import DID
+from dids.services import did_save
 
 
 class PriceRefused(Exception):
@@ -100,12 +101,9 @@ def write_sell_cost(did, seller_sub, buyer, *, setup_fee, price, by, allow_below
         raise PriceRefused("A sell cost cannot be negative.", field="sell_price" if price < 0 else "sell_setup_fee")
     buyer_id = buyer.pk if buyer is not None else None
     before = current_sell_cost(did, seller_sub, buyer_id)
-    floor_setup, floor_price = before.floor
-    if setup_fee < floor_setup or price < floor_price:
-        may_go_below = allow_below_cost and getattr(by, "is_portal_admin", False)
-        if not may_go_below:
-            field = "sell_price" if price < floor_price else "sell_setup_fee"
-            raise BelowCost(_below_cost_message(seller_sub, floor_setup, floor_price), field=field)
+    field = below_cost(setup_fee, price, before.floor)
+    if field and not (allow_below_cost and getattr(by, "is_portal_admin", False)):
+        raise BelowCost(_below_cost_message(seller_sub, *before.floor), field=field)
     if (setup_fee, price) == (before.price.setup_fee, before.price.price) and (buyer_id is None or before.overridden):
         return False
     _write(did, seller_sub, buyer, setup_fee, price, by)
@@ -160,21 +158,55 @@ def _write(did, seller_sub, buyer, setup_fee, price, by) -> None:
         Subscription.objects.filter(pk=seller_sub.pk).update(sell_setup_fee=money(setup_fee), sell_price=money(price))
 
 
-def _record(did, seller_sub, buyer, old: Price, setup_fee, price, by, what: str = "") -> None:
-    seller = seller_sub.account if seller_sub else None
+def price_change_wording(seller, buyer, old: Price, setup_fee, price, *, via: str = "", what: str = "") -> str:
+    """The one wording of a price change, in the DID's history and the audit trail:
+    'Sell cost of the operator for all its buyers (product Edit): setup 5.0000 → 5.0000, price
+    20.0000 → 22.0000'. ``via``: the door it came through when not Edit Info."""
     whose = f"of {seller}" if seller else "of the operator"
     target = f"for {buyer}" if buyer else "for all its buyers"
     change = what or f"setup {fmt(old.setup_fee)} → {fmt(setup_fee)}, price {fmt(old.price)} → {fmt(price)}"
+    return f"Sell cost {whose} {target}{f' ({via})' if via else ''}: {change}"
+
+
+def below_cost(setup_fee, price, floor: tuple[Decimal, Decimal]) -> str | None:
+    """The one below-cost rule: the field ("sell_setup_fee" or "sell_price") below the seller's
+    own cost, or None. A reseller is refused; the admin may go below after a warning."""
+    floor_setup, floor_price = floor
+    if price < floor_price:
+        return "sell_price"
+    if setup_fee < floor_setup:
+        return "sell_setup_fee"
+    return None
+
+
+def save_product(*, did: DID, by) -> str | None:
+    """Create Product and Edit Product: the product's fields through the catalogue
+    (dids.services.did_save), and a changed Setup Fee or MonthlyFee, the operator's default sell
+    cost, recorded as every price change is, in the one wording. Returns the below-cost warning
+    (the admin may sell below the provider's Buy Cost, warned), or None."""
+    with transaction.atomic():
+        before = resolve(lock_did(DID.objects.filter(pk=did.pk), key_change=True)) if did.pk else None
+        did_save(did=did, by=by)  # the catalogue audits the product's fields, prices included
+        after = resolve(did)
+        if before is not None and (before.setup_fee, before.price) != (after.setup_fee, after.price):
+            _record(did, None, None, before, after.setup_fee, after.price, by, via="product Edit", audit=False)
+    if below_cost(after.setup_fee, after.price, cost_floor(did, None)):
+        return _below_cost_message(None, *cost_floor(did, None)) + " Saved: the operator may sell below cost."
+    return None
+
+
+def _record(did, seller_sub, buyer, old: Price, setup_fee, price, by, what: str = "", via: str = "",
+            audit: bool = True) -> None:
+    seller = seller_sub.account if seller_sub else None
+    wording = price_change_wording(seller, buyer, old, setup_fee, price, via=via, what=what)
     DIDHistory.objects.create(
         did=did, account=seller, for_account=buyer, action=DIDHistory.Action.PRICE_CHANGED,
         old_setup_fee=money(old.setup_fee), old_price=money(old.price),
-        setup_fee=money(setup_fee), price=money(price), actor=acting_user(by),
-        description=f"Sell cost {whose} {target}: {change}"[:255],
+        setup_fee=money(setup_fee), price=money(price), actor=acting_user(by), description=wording[:255],
     )
-    # The account whose price book it is; for the operator's price for one buyer, that buyer.
-    record("price.changed", did=did, account=seller or buyer, by=by,
-           summary=f"DID {did.digits}: sell cost {whose} {target}: {change}",
-           changes=changed({"setup_fee": old.setup_fee, "price": old.price}, {"setup_fee": setup_fee, "price": price}))
+    if audit:  # the account whose price book it is; for the operator's price for one buyer, that buyer
+        record("price.changed", did=did, account=seller or buyer, by=by, summary=f"DID {did.digits}: {wording[0].lower()}{wording[1:]}",
+               changes=changed({"setup_fee": old.setup_fee, "price": old.price}, {"setup_fee": setup_fee, "price": price}))
 
 
 def _below_cost_message(seller_sub, floor_setup, floor_price) -> str:

@@ -12,13 +12,12 @@ rates under the prices (a reseller's default sell cost only), billing.prices.rat
 
 from django.contrib import messages
 from django.http import Http404
-from django.db.models import Q
 from django.shortcuts import get_object_or_404, redirect
 from django.urls import reverse
 from django.views.generic import TemplateView
 
 from accounts.models import Account
-from accounts.permissions import AccountRequiredMixin, AdminRequiredMixin
+from accounts.permissions import AdminRequiredMixin
 from dids.call_preview import call_preview
 from dids.rating import RATE_FIELDS
 from billing.subscriptions.chain import did_chain

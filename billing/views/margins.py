@@ -6,7 +6,7 @@ from django.shortcuts import get_object_or_404
 from django.views.generic import TemplateView
 
 from accounts.models import Account
-from accounts.permissions import AdminRequiredMixin, ResellerRequiredMixin
+from accounts.permissions import AdminRequiredMixin
 from billing.prices.margins import (
     ROW_DEFAULT_SORT, ROW_SORTS, SUMMARY_DEFAULT_SORT, SUMMARY_SORTS, account_margin_rows, account_margin_totals,
     attach_sold_to, operator_margin, reseller_margin_summary,

@@ -1,12 +1,11 @@
 """Statement pages: the logged-in account's own (/portal/statement/) and any
 account's for the admin (/accounts/manage/<pk>/statement/). Same page, same CSV."""
 
-from django.http import Http404
 from django.shortcuts import get_object_or_404
 from django.views.generic import TemplateView
 
 from accounts.models import Account
-from accounts.permissions import AccountRequiredMixin, AdminRequiredMixin
+from accounts.permissions import AdminRequiredMixin
 from billing.forms import StatementFilterForm
 from billing.ledger.statement import DEFAULT_SORT, STATEMENT_SORTS, csv_lines, statement_entries
 from core.csv_stream import csv_download

@@ -1,5 +1,7 @@
 from django.urls import path
 
+from billing.views import products
+
 from dids import views, views_import
 from dids import views_bulk
 
@@ -7,8 +9,8 @@ app_name = "dids"
 
 urlpatterns = [
     path("", views.DIDListView.as_view(), name="list"),
-    path("create/", views.DIDCreateView.as_view(), name="create"),
-    path("<int:pk>/edit/", views.DIDUpdateView.as_view(), name="edit"),
+    path("create/", products.DIDCreateView.as_view(), name="create"),
+    path("<int:pk>/edit/", products.DIDUpdateView.as_view(), name="edit"),
     path("<int:pk>/delete/", views.DIDDeleteView.as_view(), name="delete"),
     path("bulk/", views_bulk.DIDBulkView.as_view(), name="bulk"),
     path("import/", views_import.ImportView.as_view(), name="import"),

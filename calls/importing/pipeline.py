@@ -164,7 +164,7 @@ class _Checker:
 
     def chunk(self, lines) -> list[tuple]:
         """(row, holdings, chain, costs) of each new, chargeable call of these lines."""
-        report, read, others, costs, stored = self.report, self.reader.read, self.others, self.costs, self.stored
+        report, read, others = self.report, self.reader.read, self.others
         report.rows_read += len(lines)
         parsed, rejected, charged = [], [], []
         for line, cells in lines:

@@ -1,5 +1,6 @@
 """Bulk actions of the admin's DID list: activate / deactivate, change provider,
-change prices, delete unsold. No HTTP here; dids/views_bulk.py calls these.
+delete unsold; "Change prices" is billing/prices/bulk.py, on this machinery. No HTTP here;
+billing/views/bulk.py calls these.
 
 Each action is one transaction of a fixed number of SQL statements, whatever the
 number of DIDs (a million included); no model object is loaded:
@@ -16,15 +17,12 @@ DIDs already at the new value are neither updated nor recorded; they are counted
 skipped with the reason.
 """
 
-from collections.abc import Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from decimal import Decimal
 
-from django.conf import settings
 from django.db import connection, transaction
 from django.db.models import (
-    Case, CharField, Count, DateTimeField, DecimalField, Exists, F, Func, IntegerField, JSONField, OuterRef, Q, QuerySet,
+    Case, CharField, Count, DateTimeField, Exists, F, Func, IntegerField, OuterRef, Q, QuerySet,
     Value, When,
 )
 from django.db.models.expressions import RawSQL
@@ -32,21 +30,11 @@ from django.db.models.functions import Cast, Concat, JSONArray, JSONObject, Left
 from django.utils import timezone
 
 from accounts.models import acting_user
-from audit.record import StripNulls, insert_for_dids
-from core.forms import MAX_PRICE
+from audit.record import insert_for_dids
 from core.locking import lock_dids_sql
-from core.money import fmt, quantize
 from dids.models import DID, DIDHistory, Provider, cascading_from_did, pointing_at_did
 
 _PINNED = "bulk_did_targets"  # a temporary table: per connection, dropped with the transaction
-
-# What "Change prices" may change, with the labels of the Create Product form.
-MONEY_FIELDS = {"setup_fee": "Setup Fee", "monthly_fee": "MonthlyFee", "connection_cost": "Connection Cost",
-                "cost_per_min": "Cost/Min"}
-WHOLE_FIELDS = {"grace_time": ("Grace Time", 0), "initial_increment": ("Initial Increment", 0),
-                "increment": ("Increment", 1)}  # (label, minimum), maximum 86400 as on the form
-WHOLE_MAX = 86400
-
 
 class BulkError(Exception):
     """A bulk action refused before anything was written; the message is for the admin."""
@@ -61,6 +49,7 @@ class BulkResult:
     targeted: int  # DIDs locked for the action
     changed: int  # DIDs updated (or deleted), one history row each (none for deletes)
     skipped: dict[str, int] = field(default_factory=dict)  # reason -> DIDs left as they were
+    warning: str = ""  # for the admin after the change (e.g. prices now below the provider's cost)
 
     def summary(self, verb: str) -> str:
         text = f"{verb} {self.changed:,} DID{'' if self.changed == 1 else 's'}."
@@ -81,10 +70,10 @@ def bulk_set_status(*, dids: QuerySet, status: str, by=None) -> BulkResult:
     label = DID.Status(status).label
     old = Case(*[When(status=value, then=Value(text)) for value, text in DID.Status.choices],
                default=F("status"), output_field=CharField())
-    with _pinned(dids) as (total, pinned):
+    with pinned_dids(dids) as (total, pinned):
         todo = pinned.exclude(status=status)
-        _record(todo, by=by, description=Concat(Value("Bulk change: status "), old, Value(f" → {label}")),
-                audit=("did.bulk_status", JSONObject(status=_pair(old, Value(label)))))
+        record_history(todo, by=by, description=Concat(Value("Bulk change: status "), old, Value(f" → {label}")),
+                audit=("did.bulk_status", JSONObject(status=pair(old, Value(label)))))
         changed = todo.update(status=status, updated_at=timezone.now())
     return BulkResult(total, changed, {f"already {label}": total - changed})
 
@@ -92,72 +81,14 @@ def bulk_set_status(*, dids: QuerySet, status: str, by=None) -> BulkResult:
 def bulk_set_provider(*, dids: QuerySet, provider: Provider, by=None) -> BulkResult:
     if provider is None or not Provider.objects.filter(pk=provider.pk, is_active=True).exists():
         raise BulkError("Choose an active provider.", field="provider")
-    with _pinned(dids) as (total, pinned):
+    with pinned_dids(dids) as (total, pinned):
         todo = pinned.exclude(provider=provider)
         description = Concat(Value("Bulk change: provider "), F("provider__name"), Value(f" → {provider.name}"),
                              output_field=CharField())
-        _record(todo, by=by, description=description,
-                audit=("did.bulk_provider", JSONObject(provider=_pair(F("provider__name"), Value(provider.name)))))
+        record_history(todo, by=by, description=description,
+                audit=("did.bulk_provider", JSONObject(provider=pair(F("provider__name"), Value(provider.name)))))
         changed = todo.update(provider=provider, updated_at=timezone.now())
     return BulkResult(total, changed, {f"already with {provider.name}": total - changed})
-
-
-def bulk_set_prices(*, dids: QuerySet, changes: Mapping[str, Decimal | int | None], by=None) -> BulkResult:
-    """Change the given price and rating fields (None or absent = keep). A DID whose
-    Setup Fee or MonthlyFee changes gets a PRICE_CHANGED history row with the old and
-    new operator's price (as the product Edit does); otherwise a CHANGED row."""
-    new = _validated_prices(changes)
-    currency = settings.PORTAL_CURRENCY
-    differs = {name: ~Q(**{name: value}) | (~Q(**{f"{name}_currency": currency}) if name in MONEY_FIELDS else Q())
-               for name, value in new.items()}
-    any_differs = Q()
-    for condition in differs.values():
-        any_differs |= condition
-    price_differs = Q(pk__in=[])
-    for name in ("setup_fee", "monthly_fee"):
-        if name in differs:
-            price_differs |= differs[name]
-
-    pieces, audited = [], {}
-    for name, value in new.items():
-        label = MONEY_FIELDS.get(name) or WHOLE_FIELDS[name][0]
-        old = _MoneyText(F(name)) if name in MONEY_FIELDS else Cast(F(name), CharField())
-        shown = fmt(value) if name in MONEY_FIELDS else str(value)
-        pieces.append(Case(When(differs[name], then=Concat(Value(f", {label} "), old, Value(f" → {shown}"))),
-                           default=Value(""), output_field=CharField()))
-        audited[name] = Case(When(differs[name], then=_pair(old, Value(shown))), default=Value(None),
-                             output_field=JSONField())
-    listed = pieces[0] if len(pieces) == 1 else Concat(*pieces, output_field=CharField())
-    description = Concat(Value("Bulk change: "), Substr(listed, 3), output_field=CharField())
-
-    def when_price(expression, output):
-        return Case(When(price_differs, then=expression), default=Value(None), output_field=output)
-
-    amount = DecimalField(max_digits=14, decimal_places=4)
-    text = CharField()
-    price_columns = {
-        "old_setup_fee": when_price(F("setup_fee"), amount),
-        "old_setup_fee_currency": when_price(F("setup_fee_currency"), text),
-        "old_price": when_price(F("monthly_fee"), amount),
-        "old_price_currency": when_price(F("monthly_fee_currency"), text),
-        "setup_fee": when_price(Value(new["setup_fee"], amount) if "setup_fee" in new else F("setup_fee"), amount),
-        "setup_fee_currency": when_price(Value(currency), text),
-        "price": when_price(Value(new["monthly_fee"], amount) if "monthly_fee" in new else F("monthly_fee"), amount),
-        "price_currency": when_price(Value(currency), text),
-    }
-    action = Case(When(price_differs, then=Value(DIDHistory.Action.PRICE_CHANGED.value)),
-                  default=Value(DIDHistory.Action.CHANGED.value), output_field=text)
-    updates = {}
-    for name, value in new.items():
-        updates[name] = value
-        if name in MONEY_FIELDS:
-            updates[f"{name}_currency"] = currency
-    with _pinned(dids) as (total, pinned):
-        todo = pinned.filter(any_differs)
-        _record(todo, by=by, description=description, action=action, extra=price_columns,
-                audit=("did.bulk_prices", StripNulls(JSONObject(**audited), output_field=JSONField())))
-        changed = todo.update(**updates, updated_at=timezone.now())
-    return BulkResult(total, changed, {"already at these values": total - changed})
 
 
 def bulk_delete_unsold(*, dids: QuerySet, by=None) -> BulkResult:
@@ -166,7 +97,7 @@ def bulk_delete_unsold(*, dids: QuerySet, by=None) -> BulkResult:
     protect it, and they are the billing record). Deleting a DID deletes its history
     and the operator's per-buyer prices for it with it (their foreign keys cascade)."""
     sold_before = _sold_before()
-    with _pinned(dids, deleting=True) as (total, pinned):
+    with pinned_dids(dids, deleting=True) as (total, pinned):
         counts = pinned.aggregate(
             held=Count("pk", filter=Q(holder__isnull=False)),
             sold=Count("pk", filter=Q(holder__isnull=True) & Q(sold_before)),
@@ -178,8 +109,8 @@ def bulk_delete_unsold(*, dids: QuerySet, by=None) -> BulkResult:
         insert_for_dids(deletable, action="did.bulk_deleted", by=by, summary=Concat(
             Value("DID "), Substr(F("number"), 2), Value(" deleted (bulk delete of unsold DIDs)"),
             output_field=CharField()), changes=JSONObject(
-            number=_pair(F("number"), gone), status=_pair(status, gone), provider=_pair(F("provider__name"), gone),
-            setup_fee=_pair(_MoneyText(F("setup_fee")), gone), monthly_fee=_pair(_MoneyText(F("monthly_fee")), gone)))
+            number=pair(F("number"), gone), status=pair(status, gone), provider=pair(F("provider__name"), gone),
+            setup_fee=pair(MoneyText(F("setup_fee")), gone), monthly_fee=pair(MoneyText(F("monthly_fee")), gone)))
         ids_sql, params = deletable.values("pk").query.sql_with_params()
         quote = connection.ops.quote_name
         with connection.cursor() as cursor:
@@ -220,7 +151,7 @@ def _sold_before() -> Q:
 
 
 @contextmanager
-def _pinned(dids: QuerySet, *, deleting: bool = False):
+def pinned_dids(dids: QuerySet, *, deleting: bool = False):
     """In one transaction: lock the DIDs of ``dids`` in id order and pin their ids;
     yields (how many, a queryset of exactly those DIDs). ``deleting``: FOR UPDATE, else
     FOR NO KEY UPDATE (core/locking.py)."""
@@ -237,12 +168,12 @@ def _pinned(dids: QuerySet, *, deleting: bool = False):
         cursor.execute(f"DROP TABLE {table}")
 
 
-def _pair(before, after) -> JSONArray:
+def pair(before, after) -> JSONArray:
     """[before, after] as text, for an audit row's changes."""
     return JSONArray(Cast(before, CharField()), Cast(after, CharField()))
 
 
-def _record(rows: QuerySet, *, by, description, action=None, extra: dict | None = None, audit=None) -> None:
+def record_history(rows: QuerySet, *, by, description, action=None, extra: dict | None = None, audit=None) -> None:
     """INSERT … SELECT one DIDHistory row per DID of ``rows``, and one audit row:
     ``audit`` is (its action, its changes as a JSON expression)."""
     actor = acting_user(by)
@@ -265,7 +196,7 @@ def _record(rows: QuerySet, *, by, description, action=None, extra: dict | None 
         insert_for_dids(rows, action=audit_action, summary=description, changes=changes, by=by)
 
 
-class _MoneyText(Func):
+class MoneyText(Func):
     """A money amount as the seed prints it (1.0000), computed in SQL."""
 
     output_field = CharField()
@@ -276,31 +207,3 @@ class _MoneyText(Func):
     def as_sqlite(self, compiler, connection, **extra):  # SQLite keeps 1.0000 as 1
         sql, params = super().as_sql(compiler, connection, template="printf(%%s, %(expressions)s)", **extra)
         return sql, ("%.4f", *params)
-
-
-def _validated_prices(changes: Mapping[str, Decimal | int | None]) -> dict[str, Decimal | int]:
-    """The filled fields, checked as the Create Product form checks them."""
-    unknown = set(changes) - set(MONEY_FIELDS) - set(WHOLE_FIELDS)
-    if unknown:
-        raise BulkError(f"These fields cannot be changed in bulk: {', '.join(sorted(unknown))}.")
-    new: dict[str, Decimal | int] = {}
-    for name, value in changes.items():
-        if value is None or value == "":
-            continue
-        if name in MONEY_FIELDS:
-            if isinstance(value, float) or not isinstance(value, (Decimal, int)):
-                raise BulkError("Enter an amount in plain digits, e.g. 5 or 5.0000.", field=name)
-            value = Decimal(value)
-            if value != quantize(value):
-                raise BulkError("Ensure that there are no more than 4 decimal places.", field=name)
-            if not 0 <= value <= MAX_PRICE:
-                raise BulkError(f"Enter an amount from 0 to {fmt(MAX_PRICE)}.", field=name)
-            new[name] = quantize(value)
-        else:
-            label, minimum = WHOLE_FIELDS[name]
-            if isinstance(value, bool) or not isinstance(value, int) or not minimum <= value <= WHOLE_MAX:
-                raise BulkError(f"{label}: enter a whole number from {minimum} to {WHOLE_MAX}.", field=name)
-            new[name] = value
-    if not new:
-        raise BulkError("Fill in at least one field to change; blank fields are kept.")
-    return new

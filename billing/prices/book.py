@@ -21,6 +21,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 
 from django.db import transaction
+from django.db.models import F, Q
 from django.utils import timezone
 
 from accounts.models import Account, acting_user
@@ -31,6 +32,7 @@ from billing.prices.lookups import find_override
 from billing.subscriptions.holdings import locked_holding
 from core.locking import lock_did
 from billing.prices.resolve import Price, resolve
+from billing.prices.wording import price_change_wording
 from core.money import fmt, money, quantize
 from dids.models import DID
 from dids.services import did_save
@@ -158,25 +160,22 @@ def _write(did, seller_sub, buyer, setup_fee, price, by) -> None:
         Subscription.objects.filter(pk=seller_sub.pk).update(sell_setup_fee=money(setup_fee), sell_price=money(price))
 
 
-def price_change_wording(seller, buyer, old: Price, setup_fee, price, *, via: str = "", what: str = "") -> str:
-    """The one wording of a price change, in the DID's history and the audit trail:
-    'Sell cost of the operator for all its buyers (product Edit): setup 5.0000 → 5.0000, price
-    20.0000 → 22.0000'. ``via``: the door it came through when not Edit Info."""
-    whose = f"of {seller}" if seller else "of the operator"
-    target = f"for {buyer}" if buyer else "for all its buyers"
-    change = what or f"setup {fmt(old.setup_fee)} → {fmt(setup_fee)}, price {fmt(old.price)} → {fmt(price)}"
-    return f"Sell cost {whose} {target}{f' ({via})' if via else ''}: {change}"
-
-
 def below_cost(setup_fee, price, floor: tuple[Decimal, Decimal]) -> str | None:
     """The one below-cost rule: the field ("sell_setup_fee" or "sell_price") below the seller's
-    own cost, or None. A reseller is refused; the admin may go below after a warning."""
+    own cost (cost_floor), or None. A reseller is refused; the admin may go below after a warning.
+    (For the operator's product prices in bulk, operator_below_cost is this rule in SQL.)"""
     floor_setup, floor_price = floor
     if price < floor_price:
         return "sell_price"
     if setup_fee < floor_setup:
         return "sell_setup_fee"
     return None
+
+
+def operator_below_cost() -> Q:
+    """below_cost for the operator's own price of each DID, in SQL (its cost_floor: no setup fee,
+    the provider's Buy Cost per period): a MonthlyFee below the Buy Cost."""
+    return Q(monthly_fee__lt=F("buy_cost"))
 
 
 def save_product(*, did: DID, by) -> str | None:

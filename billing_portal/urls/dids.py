@@ -1,9 +1,8 @@
 from django.urls import path
 
-from billing.views import products
+from billing.views import bulk, products
 
 from dids import views, views_import
-from dids import views_bulk
 
 app_name = "dids"
 
@@ -12,7 +11,7 @@ urlpatterns = [
     path("create/", products.DIDCreateView.as_view(), name="create"),
     path("<int:pk>/edit/", products.DIDUpdateView.as_view(), name="edit"),
     path("<int:pk>/delete/", views.DIDDeleteView.as_view(), name="delete"),
-    path("bulk/", views_bulk.DIDBulkView.as_view(), name="bulk"),
+    path("bulk/", bulk.DIDBulkView.as_view(), name="bulk"),
     path("import/", views_import.ImportView.as_view(), name="import"),
     path("range/", views_import.RangeView.as_view(), name="range"),
     path("import/<str:token>/check/", views_import.ImportCheckView.as_view(), name="import_check"),

@@ -22,7 +22,7 @@ from billing.prices.rate_book import set_sell_rates
 from dids.rating import Rates
 from billing.subscriptions.renewals import run_billing
 from core.money import money
-from dids.bulk import bulk_set_prices
+from billing.prices.bulk import bulk_set_prices
 from dids.importing.csv_file import import_csv
 from dids.models import DID, DIDImport, Provider
 from tests.audit.helpers import IP, assert_command, assert_ui, only, rows

@@ -3,6 +3,7 @@ filtered result, each with a confirmation page that counts on the server, set-ba
 SQL, one history row per changed DID."""
 
 from decimal import Decimal
+from types import SimpleNamespace
 
 import pytest
 from django.urls import reverse
@@ -13,7 +14,9 @@ from dids.models import DIDHistory
 from billing.subscriptions.purchase import PurchaseRefused, PurchaseResult, purchase_did
 from billing.subscriptions.release import admin_release_did
 from core.money import money
-from dids.bulk import BulkError, bulk_delete_unsold, bulk_set_prices, bulk_set_provider, bulk_set_status
+from billing.prices.bulk import bulk_set_prices
+from billing.prices.wording import price_change_wording
+from dids.bulk import BulkError, bulk_delete_unsold, bulk_set_provider, bulk_set_status
 from dids.models import DID
 from tests.factories import DIDFactory, ProviderFactory, make_account_user, make_admin
 from tests.races import race
@@ -79,7 +82,9 @@ def test_price_change_keeps_blank_fields_and_records_old_and_new(admin_user):
     assert (a.setup_fee.amount, a.monthly_fee.amount, a.increment, a.grace_time) == (D("2"), D("20"), 6, 5)
     (row,) = history(a)
     assert row.action == DIDHistory.Action.PRICE_CHANGED
-    assert row.description == "Bulk change: Setup Fee 1.0000 → 2.0000, Increment 60 → 6"
+    # The one wording of a price change (billing/prices/wording.py), then the other fields.
+    assert row.description == ("Sell cost of the operator for all its buyers (bulk change): "
+                               "setup 1.0000 → 2.0000, price 20.0000 → 20.0000, Increment 60 → 6")
     assert (row.old_setup_fee, row.setup_fee, row.old_price, row.price) == (money(1), money(2), money(20), money(20))
     assert row.actor == admin_user
     # b's Setup Fee was already 2: only its Increment changed, which is not a price of the operator's.
@@ -87,6 +92,27 @@ def test_price_change_keeps_blank_fields_and_records_old_and_new(admin_user):
     assert row.action == DIDHistory.Action.CHANGED
     assert row.description == "Bulk change: Increment 60 → 6"
     assert row.old_setup_fee is None and row.price is None
+
+
+def test_a_bulk_price_change_is_worded_as_every_price_change(admin_user):
+    """The SQL wording of a bulk change and the Python wording of one change are the same words."""
+    did = DIDFactory(setup_fee=money("1.5"), monthly_fee=money(20))
+    bulk_set_prices(dids=DID.objects.all(), changes={"monthly_fee": D("22.25")}, by=admin_user)
+    (row,) = history(did)
+    old = SimpleNamespace(setup_fee=D("1.5"), price=D(20))
+    assert row.description == price_change_wording(None, None, old, D("1.5"), D("22.25"), via="bulk change")
+
+
+def test_bulk_prices_below_the_providers_cost_are_saved_with_a_warning(admin_user):
+    """The one below-cost rule: the operator may sell below its provider's Buy Cost, told how many do."""
+    cheap, dear = DIDFactory(buy_cost=money(5)), DIDFactory(buy_cost=money(50))
+    result = bulk_set_prices(dids=DID.objects.all(), changes={"monthly_fee": D(10)}, by=admin_user)
+    assert result.changed == 2
+    assert result.warning == ("1 of these DIDs now sells below the provider's Buy Cost per period. "
+                              "Saved: the operator may sell below cost.")
+    dear.refresh_from_db()
+    assert dear.monthly_fee.amount == D(10)
+    assert bulk_set_prices(dids=DID.objects.filter(pk=cheap.pk), changes={"monthly_fee": D(11)}).warning == ""
 
 
 def test_price_change_skips_rows_already_at_the_values(admin_user):
@@ -223,6 +249,16 @@ def test_change_prices_checked_and_whole_result(admin_client):
     c.refresh_from_db()
     assert c.monthly_fee.amount == D("20")
     assert DIDHistory.objects.filter(did=a, action=DIDHistory.Action.PRICE_CHANGED).count() == 2
+
+
+def test_change_prices_below_the_providers_cost_warns_on_the_page(admin_client):
+    did = DIDFactory(buy_cost=money(5), monthly_fee=money(20))
+    response = post(admin_client, "prices", ids=[did.pk], monthly_fee="4", confirm=True)
+    assert [str(m) for m in response.wsgi_request._messages] == [
+        "Changed 1 DID.", "1 of these DIDs now sells below the provider's Buy Cost per period. "
+        "Saved: the operator may sell below cost."]
+    did.refresh_from_db()
+    assert did.monthly_fee.amount == D(4)
 
 
 def test_delete_checked_and_whole_result(admin_client, reseller_user):

@@ -180,6 +180,18 @@ def test_a_price_edit_goes_in_the_dids_history_with_old_and_new(admin_client, ad
     row = DIDHistory.objects.get(did=did, action="price_changed")
     assert (row.old_price.amount, row.price.amount) == (Decimal("20"), Decimal("22"))
     assert row.actor == admin_user and "20.0000 → 22.0000" in row.description
+    assert row.description == ("Sell cost of the operator for all its buyers (product Edit): "
+                               "setup 5.0000 → 5.0000, price 20.0000 → 22.0000")
+
+
+def test_a_product_price_below_the_providers_cost_is_saved_with_a_warning(admin_client, seed_data):
+    """The one below-cost rule (billing/prices/book.below_cost): the operator may, and is told."""
+    response = admin_client.post(reverse("dids:create"), {**seed_data, "buy_cost": "25"}, follow=True)
+    assert DID.objects.get().monthly_fee.amount == Decimal("20")
+    assert "Below cost: the provider charges 25.0000 per period for this DID. Saved: the operator may sell below " \
+           "cost." in [str(m) for m in response.context["messages"]]
+    response = admin_client.post(reverse("dids:create"), {**seed_data, "number": "+12025550123"}, follow=True)
+    assert not any("Below cost" in str(m) for m in response.context["messages"])
 
 
 def test_delete_asks_first_and_removes_an_unheld_did(admin_client, db):

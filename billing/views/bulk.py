@@ -1,6 +1,7 @@
 """Bulk actions of the admin's DID list: the action bar posts the checked rows (or
 "all matching the search") here; a confirmation page counts the DIDs on the server
-and asks for the action's parameters; Confirm runs the service (dids/bulk.py).
+and asks for the action's parameters; Confirm runs the service (dids/bulk.py; "Change prices":
+billing/prices/bulk.py, the one writer of prices). Here, not in dids, because it offers prices.
 
 Nothing the browser sends is trusted beyond re-checking it: the search is re-applied
 from its query string, checked ids outside it are dropped, counts are made here.
@@ -16,10 +17,8 @@ from django.views.generic import TemplateView
 
 from accounts.permissions import AdminRequiredMixin
 from core.forms import MoneyAmountField, WholeNumberField
-from dids.bulk import (
-    MONEY_FIELDS, WHOLE_FIELDS, WHOLE_MAX, BulkError, bulk_delete_unsold, bulk_set_prices, bulk_set_provider,
-    bulk_set_status, delete_preview,
-)
+from billing.prices.bulk import MONEY_FIELDS, WHOLE_FIELDS, WHOLE_MAX, bulk_set_prices
+from dids.bulk import BulkError, bulk_delete_unsold, bulk_set_provider, bulk_set_status, delete_preview
 from dids.filters import DIDSearchForm
 from dids.forms import ProviderChoiceField
 from dids.models import DID, Provider
@@ -106,6 +105,8 @@ class DIDBulkView(AdminRequiredMixin, TemplateView):
                 form.add_error(exc.field if exc.field in form.fields else None, str(exc))
             else:
                 messages.success(request, result.summary("Deleted" if action == "delete" else "Changed"))
+                if result.warning:
+                    messages.warning(request, result.warning)
                 return redirect(back)
 
         # One exact count (the delete's also says how many it would skip), and the first few numbers.

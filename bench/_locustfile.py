@@ -133,6 +133,9 @@ class AccountUser(_PortalUser):
 
 class AdminUser(_PortalUser):
     weight = 1
+    # LOAD_ADMIN_COUNT: exactly this many admins, the other users by weight (the tiny size has too
+    # few users for a weight of 1 in 10 to give one).
+    fixed_count = int(os.environ.get("LOAD_ADMIN_COUNT", "0"))
 
     def on_start(self):
         self.username = ADMIN_USERS[next(_next_admin) % len(ADMIN_USERS)]

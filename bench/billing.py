@@ -4,8 +4,8 @@ SQL transaction doing the same charges (the ratio is the figure). The goal
 (the issue): 100,000 renewals in under 60 s on a 2-core machine.
 
 Data (bulk SQL, INSERT ... SELECT generate_series, in a seed database of its
-own): ``SUBS`` Recurring DIDs bought from the operator by funded top-level
-resellers, ``PER_ACCOUNT`` each; every subscription exactly one period behind
+own): ``subs`` Recurring DIDs bought from the operator by funded top-level
+resellers, ``per_account`` each; every subscription exactly one period behind
 (due within the last day), so each needs exactly one renewal charge. The
 ledger is what the purchase path leaves: per account a funds_added entry, then
 one did_price entry per subscription (its first period), chained seq 1..n,
@@ -29,8 +29,9 @@ a wall time measured beside another job is not the run's own). Only databases
 named ``*_bench`` are created or dropped; their names carry this process's id,
 so two benchmark runs at once do not drop each other's.
 
-Environment: BENCH_BILLING_SUBS (default 100000) for a quick run,
-BENCH_BILLING_PER_ACCOUNT (100), BENCH_BILLING_LAYOUT (``scattered``: due
+Sizes (SIZES): full, 100,000 subscriptions, 100 per account (BENCH_BILLING_SUBS and
+BENCH_BILLING_PER_ACCOUNT change them, for a quick run); tiny, 300, 10 per account (two batches).
+Environment: BENCH_BILLING_LAYOUT (``scattered``: due
 times interleave the accounts, as purchases over time do; ``grouped``: each
 account's subscriptions fall due one after the other), BENCH_BILLING_PROFILE=1
 (also profile one in-process run with cProfile and per-statement SQL times,
@@ -55,8 +56,12 @@ from django.conf import settings
 
 from bench import common
 
-SUBS = int(os.environ.get("BENCH_BILLING_SUBS", "100000"))
-PER_ACCOUNT = int(os.environ.get("BENCH_BILLING_PER_ACCOUNT", "100"))
+# subs: due subscriptions, per_account of them per funded reseller.
+SIZES = {
+    "full": {"subs": int(os.environ.get("BENCH_BILLING_SUBS", "100000")),
+             "per_account": int(os.environ.get("BENCH_BILLING_PER_ACCOUNT", "100"))},
+    "tiny": {"subs": 300, "per_account": 10},
+}
 LAYOUT = os.environ.get("BENCH_BILLING_LAYOUT", "scattered")
 PROFILE = os.environ.get("BENCH_BILLING_PROFILE", "0") not in ("", "0")
 KEEP = os.environ.get("BENCH_BILLING_KEEP", "0") not in ("", "0")
@@ -121,33 +126,12 @@ def _connect(name: str):
 
 
 def _drop(name: str) -> None:
-    assert name.endswith("_bench"), name  # never anything but a benchmark database
-    conn = _server()
-    with conn.cursor() as cur:
-        cur.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-    conn.close()
+    common.drop_database(_url(name))  # never anything but a *_bench database
 
 
 def _create(name: str, template: str | None = None) -> None:
-    """(Re)create ``name``, empty or as a copy of ``template`` (which nobody may be connected to:
-    an autovacuum worker may be, for a moment, so retry)."""
-    import psycopg2
-
-    _drop(name)
-    sql = f'CREATE DATABASE "{name}"' + (f' TEMPLATE "{template}"' if template else "")
-    conn = _server()
-    try:
-        for attempt in range(60):
-            try:
-                with conn.cursor() as cur:
-                    cur.execute(sql)
-                return
-            except psycopg2.errors.ObjectInUse:
-                if attempt == 59:
-                    raise
-                time.sleep(0.5)
-    finally:
-        conn.close()
+    """(Re)create ``name``, empty or as a copy of ``template``."""
+    common.recreate_database(_url(name), template=template)
 
 
 def _checkpoint() -> None:
@@ -324,17 +308,17 @@ SELECT setval(pg_get_serial_sequence('billing_subscription', 'id'), %(subs)s);
 """
 
 
-def _params(now: datetime) -> dict:
-    return {"subs": SUBS, "per": PER_ACCOUNT, "accounts": -(-SUBS // PER_ACCOUNT), "now": now, "funds": FUNDS,
-            "days": BILLING_DAYS}
+def _params(now: datetime, n) -> dict:
+    return {"subs": n.subs, "per": n.per_account, "accounts": -(-n.subs // n.per_account), "now": now,
+            "funds": FUNDS, "days": BILLING_DAYS}
 
 
-def _load(name: str, now: datetime) -> None:
+def _load(name: str, now: datetime, n) -> None:
     if LAYOUT not in _OFFSET_MS:
         raise common.BenchError(f"BENCH_BILLING_LAYOUT must be one of {', '.join(_OFFSET_MS)}, not {LAYOUT!r}")
     conn = _connect(name)
     with conn, conn.cursor() as cur:  # one transaction: triggers off and on again inside it
-        cur.execute(_LOAD.format(offset=_OFFSET_MS[LAYOUT]), _params(now))
+        cur.execute(_LOAD.format(offset=_OFFSET_MS[LAYOUT]), _params(now, n))
     conn.autocommit = True
     with conn.cursor() as cur:
         cur.execute("VACUUM ANALYZE")
@@ -375,7 +359,7 @@ _DUE = """SELECT count(*) FROM billing_subscription WHERE status = 'active' AND 
     AND (last_attempt_at IS NULL OR last_attempt_at < %(now)s)"""
 
 
-def _validate_seed(name: str, now: datetime) -> str:
+def _validate_seed(name: str, now: datetime, n) -> str:
     conn = _connect(name)
     with conn, conn.cursor() as cur:
         facts = {
@@ -392,9 +376,9 @@ def _validate_seed(name: str, now: datetime) -> str:
             "ledger problems": _one(cur, _LEDGER_PROBLEMS),
         }
     conn.close()
-    accounts = -(-SUBS // PER_ACCOUNT)
-    expected = {"accounts": accounts, "due": SUBS, "one period behind": SUBS, "first charges": SUBS,
-                "entries": SUBS + accounts, "ledger problems": 0}
+    accounts = -(-n.subs // n.per_account)
+    expected = {"accounts": accounts, "due": n.subs, "one period behind": n.subs, "first charges": n.subs,
+                "entries": n.subs + accounts, "ledger problems": 0}
     if facts != expected:
         raise common.BenchError(f"The seed data is not valid: {facts} (expected {expected})")
     return _check_ledger(name)
@@ -402,7 +386,7 @@ def _validate_seed(name: str, now: datetime) -> str:
 
 # --- verification after a run -----------------------------------------------------------------
 
-def _verify(name: str, now: datetime) -> dict:
+def _verify(name: str, now: datetime, n) -> dict:
     """What a correct run leaves; returns the counts (a failed check raises)."""
     conn = _connect(name)
     with conn, conn.cursor() as cur:
@@ -431,7 +415,7 @@ def _verify(name: str, now: datetime) -> dict:
             "ledger problems": _one(cur, _LEDGER_PROBLEMS),
         }
     conn.close()
-    expected = {"renewals": SUBS, "wrong subscriptions": 0, "duplicate charges": 0, "still due": 0, "suspended": 0,
+    expected = {"renewals": n.subs, "wrong subscriptions": 0, "duplicate charges": 0, "still due": 0, "suspended": 0,
                 "ledger problems": 0}
     if facts != expected:
         raise common.BenchError(f"Run in {name} left wrong data: {facts} (expected {expected})")
@@ -657,20 +641,21 @@ def _row(label: str, workers, wall: float, renewed: int, sql: dict | None, outco
     }
 
 
-def _verified(facts: dict, errors: int | None = None) -> str:
-    ok = (facts["renewals"] == SUBS and not facts["wrong subscriptions"] and not facts["duplicate charges"]
+def _verified(facts: dict, n, errors: int | None = None) -> str:
+    ok = (facts["renewals"] == n.subs and not facts["wrong subscriptions"] and not facts["duplicate charges"]
           and not facts["still due"] and not facts["ledger problems"])
     text = (f"{'OK' if ok else 'FAILED'}: {facts['renewals']:,} renewals, {facts['wrong subscriptions']} wrong, "
             f"{facts['duplicate charges']} duplicate, {facts['ledger problems']} ledger mismatches, check_ledger OK")
     return text + (f", {errors} worker errors" if errors is not None else "")
 
 
-def run() -> list[dict]:
+def run(size: str | None = None) -> list[dict]:
     global NOTES
+    n = common.sized(SIZES, size)
     seed, work = _names()
     now = datetime.now(UTC).replace(microsecond=0)
-    accounts = -(-SUBS // PER_ACCOUNT)
-    print(f"  billing: {SUBS:,} subscriptions, {accounts:,} accounts, layout {LAYOUT}, billing at {now.isoformat()}")
+    accounts = -(-n.subs // n.per_account)
+    print(f"  billing: {n.subs:,} subscriptions, {accounts:,} accounts, layout {LAYOUT}, billing at {now.isoformat()}")
 
     results = {}
     _drop_stale()
@@ -678,9 +663,9 @@ def run() -> list[dict]:
         start = time.perf_counter()
         _create(seed)
         _migrate(seed)
-        _load(seed, now)
+        _load(seed, now, n)
         load_s = time.perf_counter() - start
-        seed_check = _validate_seed(seed, now)
+        seed_check = _validate_seed(seed, now, n)
         setup_s = time.perf_counter() - start
         print(f"  seed {seed}: loaded in {load_s:.1f} s, valid at {setup_s:.1f} s ({seed_check})")
 
@@ -690,10 +675,10 @@ def run() -> list[dict]:
             _checkpoint()
             copy_s = time.perf_counter() - t
             outcome = _run_workers(work, now, workers)
-            outcome["facts"] = _verify(work, now)
+            outcome["facts"] = _verify(work, now, n)
             renewed = sum(r["renewed"] for r in outcome["reports"])
-            if renewed != SUBS:
-                raise common.BenchError(f"{workers} worker(s) reported {renewed} renewals, expected {SUBS}")
+            if renewed != n.subs:
+                raise common.BenchError(f"{workers} worker(s) reported {renewed} renewals, expected {n.subs}")
             results[workers] = outcome
             print(f"  run_billing x{workers}: {outcome['wall']:.1f} s (copy {copy_s:.1f} s, lock waits {outcome['lock_waits']:.0%}, "
                   f"other jobs {outcome['others']:.2f} cores), "
@@ -701,7 +686,7 @@ def run() -> list[dict]:
         _create(work, template=seed)
         _checkpoint()
         sql = _run_sql(work, now)
-        sql["facts"] = _verify(work, now)
+        sql["facts"] = _verify(work, now, n)
         print(f"  set-based SQL: {sql['wall']:.2f} s (other jobs {sql['others']:.2f} cores)")
         if PROFILE:
             _create(work, template=seed)
@@ -716,15 +701,15 @@ def run() -> list[dict]:
     rows = []
     for workers, outcome in results.items():
         split = " / ".join(f"{r['renewed']:,} in {r['seconds']:.1f} s" for r in outcome["reports"])
-        rows.append(_row("run_billing", workers, outcome["wall"], SUBS, sql, outcome,
+        rows.append(_row("run_billing", workers, outcome["wall"], n.subs, sql, outcome,
                          batches=sum(r["batches"] for r in outcome["reports"]), split=split,
-                         verified=_verified(outcome["facts"], outcome["errors"])))
+                         verified=_verified(outcome["facts"], n, outcome["errors"])))
     rows.append(_row("set-based SQL (one transaction)", "-", sql["wall"], sql["renewed"], None, sql,
-                     verified=_verified(sql["facts"])))
+                     verified=_verified(sql["facts"], n)))
     NOTES = (
-        f"{SUBS:,} Recurring DIDs bought from the operator by {accounts:,} funded top-level resellers "
-        f"({PER_ACCOUNT} each), every subscription one period behind (due within the last day, layout "
-        f"*{LAYOUT}*), so each run charges {SUBS:,} renewals; the ledger holds what purchases leave "
+        f"{n.subs:,} Recurring DIDs bought from the operator by {accounts:,} funded top-level resellers "
+        f"({n.per_account} each), every subscription one period behind (due within the last day, layout "
+        f"*{LAYOUT}*), so each run charges {n.subs:,} renewals; the ledger holds what purchases leave "
         f"(funds, then each first period). Setup: {setup_s:.1f} s (bulk SQL {load_s:.1f} s with the ledger "
         f"triggers off, then the checks of check_ledger). Each run starts from a fresh copy of that database with "
         f"the triggers on. *run_billing*: `run_billing(now=...)` as `manage.py run_billing --now` calls it, "

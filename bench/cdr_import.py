@@ -14,6 +14,7 @@ from django.db import connection
 from django.utils import timezone
 
 from accounts.models import Account
+from bench.common import sized
 from billing.ledger.checks import balance_mismatches
 from billing.models import LedgerEntry, Subscription
 from core.money import money
@@ -22,13 +23,18 @@ from calls.models import CallCharge
 from dids.models import DID, Provider
 
 TITLE = "CDR import: rating and charging 1,000,000 calls"
-CALLS = int(__import__("os").environ.get("BENCH_CDR_CALLS", "1000000"))
-DIDS = 20_000
+# calls: rows of the CDR file (a multiple of 200: every kind of bad row); dids: held DIDs.
+SIZES = {
+    "full": {"calls": int(__import__("os").environ.get("BENCH_CDR_CALLS", "1000000")), "dids": 20_000},
+    "tiny": {"calls": 2_000, "dids": 240},
+}
 NOTES = (
-    f"{DIDS:,} held DIDs: half held by a reseller alone, a quarter sold on to a customer (2 levels), a quarter "
-    "to a sub-reseller and its customer (3 levels); a third of the resellers sell calls at their own rates. "
-    f"A {CALLS:,}-row CDR file in FreeSWITCH's column names (uuid, start_stamp, destination_number, billsec, plus "
-    "2 ignored columns) of one day's calls, as a daily CDR import has them, 0 to 600 answered seconds, 0.5% bad "
+    f"{SIZES['full']['dids']:,} held DIDs: half held by a reseller alone, a quarter sold on to a customer "
+    "(2 levels), a quarter to a sub-reseller and its customer (3 levels); a third of the resellers sell calls "
+    "at their own rates. "
+    f"A {SIZES['full']['calls']:,}-row CDR file in FreeSWITCH's column names (uuid, start_stamp, "
+    "destination_number, billsec, plus 2 ignored columns) of one day's calls, as a daily CDR import has them, "
+    "0 to 600 answered seconds, 0.5% bad "
     "rows and 0.5% calls to unknown numbers. "
     "*rate and charge*: `rate_cdr_file(write=True)`: read the file twice (the first read finds each call's "
     "rows and looks up the call ids charged before), check and rate every call for every level, COPY the calls "
@@ -58,7 +64,7 @@ def _sub(did, account, parent, key, rates=None):
                         sell_setup_fee=money(0), sell_price=money(2), started_at=T0, purchase_key=key, **extra)
 
 
-def _world() -> list[str]:
+def _world(count: int) -> list[str]:
     """The held DIDs and their chains; returns the numbers."""
     provider, _ = Provider.objects.get_or_create(name="Carrier")
     resellers = _accounts("reseller", 60, 1_000_000_000)
@@ -68,7 +74,7 @@ def _world() -> list[str]:
     dids = DID.objects.bulk_create([
         DID(number=f"+1800{n:07d}", provider=provider, monthly_fee=money(1), connection_cost=money(Decimal("0.01")),
             cost_per_min=money(Decimal("0.0100")), grace_time=6, initial_increment=30, increment=6)
-        for n in range(DIDS)])
+        for n in range(count)])
     top, rest = [], []
     for n, did in enumerate(dids):
         reseller = resellers[n % 60]
@@ -88,15 +94,15 @@ def _world() -> list[str]:
     return [d.number for d in dids]
 
 
-def _write_file(path: Path, numbers: list[str]) -> int:
+def _write_file(path: Path, numbers: list[str], calls: int) -> int:
     rng = random.Random(7)
     good = 0
     with path.open("w", newline="") as file:
         out = csv.writer(file)
         out.writerow(["uuid", "caller_id_number", "destination_number", "start_stamp", "billsec", "hangup_cause"])
-        for i in range(CALLS):
-            start = (DAY + timedelta(seconds=i * 86_400 // CALLS)).strftime("%Y-%m-%d %H:%M:%S")
-            number, seconds = numbers[rng.randrange(DIDS)].lstrip("+"), str(rng.randint(0, 600))
+        for i in range(calls):
+            start = (DAY + timedelta(seconds=i * 86_400 // calls)).strftime("%Y-%m-%d %H:%M:%S")
+            number, seconds = numbers[rng.randrange(len(numbers))].lstrip("+"), str(rng.randint(0, 600))
             if i % 200 == 7:
                 seconds = "-1"
             elif i % 200 == 9:
@@ -119,25 +125,28 @@ def _copy_seconds(path: Path) -> float:
     return seconds
 
 
-def _row(step, seconds, copy, result):
-    return {"step": step, "calls": f"{CALLS:,}", "seconds": f"{seconds:.1f}", "calls/s": f"{CALLS / seconds:,.0f}",
+def _row(step, calls, seconds, copy, result):
+    return {"step": step, "calls": f"{calls:,}", "seconds": f"{seconds:.1f}", "calls/s": f"{calls / seconds:,.0f}",
             "vs COPY": f"{seconds / copy:.1f}x", "result": result}
 
 
-def run() -> list[dict]:
-    numbers = _world()
+def run(size: str | None = None) -> list[dict]:
+    n = sized(SIZES, size)
+    numbers = _world(n.dids)
     with connection.cursor() as cursor:
         cursor.execute("ANALYZE")
     with tempfile.TemporaryDirectory() as folder:
         path = Path(folder) / "cdrs.csv"
-        good = _write_file(path, numbers)
+        good = _write_file(path, numbers, n.calls)
         copy = _copy_seconds(path)
-        rows = [_row("PostgreSQL COPY (text columns)", copy, copy, f"{path.stat().st_size / 1e6:.0f} MB file")]
+        rows = [_row("PostgreSQL COPY (text columns)", n.calls, copy, copy,
+                     f"{path.stat().st_size / 1e6:.0f} MB file")]
 
         start = time.perf_counter()
         dry = rate_cdr_file(path, write=False)
-        rows.append(_row("dry run (check and rate only)", time.perf_counter() - start, copy,
-                         f"{dry.charged:,} to charge, {dry.invalid:,} rejected"))
+        rows.append(_row("dry run (check and rate only)", n.calls, time.perf_counter() - start, copy,
+                         f"{dry.charged:,} to charge, {dry.invalid:,} rejected: "
+                         + ("OK" if dry.charged == good and not CallCharge.objects.exists() else "WRONG")))
 
         start = time.perf_counter()
         report = rate_cdr_file(path, write=True)
@@ -145,13 +154,13 @@ def run() -> list[dict]:
         charges = CallCharge.objects.count()
         lines = LedgerEntry.objects.filter(kind__in=["call_charges", "call_sales"]).count()
         ok = "OK" if report.charged == good and not balance_mismatches() else "WRONG"
-        rows.append(_row("rate and charge", seconds, copy,
+        rows.append(_row("rate and charge", n.calls, seconds, copy,
                          f"{report.charged:,} calls, {charges:,} level charges, {lines:,} ledger lines, "
                          f"{report.invalid:,} rejected; ledger == balances: {ok}"))
 
         start = time.perf_counter()
         again = rate_cdr_file(path, write=True)
-        rows.append(_row("rerun of the same file", time.perf_counter() - start, copy,
+        rows.append(_row("rerun of the same file", n.calls, time.perf_counter() - start, copy,
                          f"{again.charged:,} charged, {again.already_charged:,} already charged"
                          + (" OK" if again.charged == 0 and CallCharge.objects.count() == charges else " WRONG")))
     return rows

@@ -5,29 +5,57 @@ The benchmark always runs in a database of its own, dropped and created at
 every run, so it can never damage the data of the tests or of the developer:
 the server and login come from DATABASE_URL (default below), the database
 name always ends in ``_bench`` (``.../postgres`` becomes ``postgres_bench``).
+
+Sizes: every benchmark runs at ``full`` size (the figures of bench/RESULTS.md) or
+``tiny`` (a few seconds, every code path of the module, its SQL and its checks:
+what tests/test_benchmarks_smoke.py runs). ``run(size)`` takes the size; without
+one it reads BENCH_SIZE (default ``full``).
 """
 
 import os
 import platform
 import threading
 import time
+from contextlib import contextmanager
+from types import SimpleNamespace
 from urllib.parse import urlsplit, urlunsplit
 
 DEFAULT_URL = "postgres://postgres@127.0.0.1:5432/didportal_bench"
+
+
+SIZE_NAMES = ("full", "tiny")
 
 
 class BenchError(SystemExit):
     """A clear message instead of a traceback (wrong database, missing server)."""
 
 
-def bench_url() -> str:
+def size_name(size: str | None = None) -> str:
+    """The size to run at: ``size`` if given, else BENCH_SIZE, else ``full``."""
+    name = size or os.environ.get("BENCH_SIZE") or "full"
+    if name not in SIZE_NAMES:
+        raise BenchError(f"Unknown benchmark size {name!r}: one of {', '.join(SIZE_NAMES)}")
+    return name
+
+
+def sized(sizes: dict[str, dict], size: str | None = None) -> SimpleNamespace:
+    """A module's figures at the chosen size, as attributes (``n.purchases``); ``n.size`` is its name.
+    Every module gives every size of SIZE_NAMES (tests/test_benchmarks_smoke.py checks)."""
+    name = size_name(size)
+    return SimpleNamespace(size=name, **sizes[name])
+
+
+def bench_url(suffix: str = "") -> str:
+    """The benchmark database's URL: DATABASE_URL's server and login, its database name
+    (without ``_bench``) + ``suffix`` + ``_bench``. ``bench_url("_smoke")`` is the smoke test's."""
     url = os.environ.get("DATABASE_URL") or DEFAULT_URL
     parts = urlsplit(url)
     if parts.scheme not in {"postgres", "postgresql", "pgsql"}:
         raise BenchError(f"The benchmark runs on PostgreSQL only; DATABASE_URL is {parts.scheme}://...")
     name = parts.path.lstrip("/") or "didportal"
-    if not name.endswith("_bench"):
-        name += "_bench"  # never the developer's or the tests' database
+    if name.endswith("_bench"):
+        name = name[: -len("_bench")]
+    name += suffix + "_bench"  # never the developer's or the tests' database
     return urlunsplit(parts._replace(path="/" + name))
 
 
@@ -41,19 +69,68 @@ def _connect(url: str, dbname: str | None = None):
     )
 
 
-def recreate_database(url: str) -> None:
-    """DROP and CREATE the benchmark database (connected to the server's ``postgres`` database)."""
-    name = urlsplit(url).path.lstrip("/")
-    assert name.endswith("_bench"), name  # the one guard that matters: only ever drop a _bench database
+def _server(url: str):
+    """An autocommit connection to the server's ``postgres`` database (CREATE/DROP DATABASE)."""
     try:
         conn = _connect(url, dbname="postgres")
     except Exception as error:  # psycopg2.OperationalError: no server, wrong login
         raise BenchError(f"Cannot reach PostgreSQL for the benchmark ({url}): {error}") from error
     conn.autocommit = True  # CREATE/DROP DATABASE cannot run in a transaction
+    return conn
+
+
+def drop_database(url: str) -> None:
+    name = urlsplit(url).path.lstrip("/")
+    assert name.endswith("_bench"), name  # the one guard that matters: only ever drop a _bench database
+    conn = _server(url)
     with conn.cursor() as cur:
         cur.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-        cur.execute(f'CREATE DATABASE "{name}"')
     conn.close()
+
+
+def recreate_database(url: str, template: str | None = None) -> None:
+    """DROP and CREATE the benchmark database, empty or as a copy of the database ``template``
+    (which nobody may be connected to: an autovacuum worker may be, for a moment, so retry)."""
+    import psycopg2
+
+    name = urlsplit(url).path.lstrip("/")
+    drop_database(url)
+    conn = _server(url)
+    try:
+        for attempt in range(60):
+            try:
+                with conn.cursor() as cur:
+                    cur.execute(f'CREATE DATABASE "{name}"' + (f' TEMPLATE "{template}"' if template else ""))
+                return
+            except psycopg2.errors.ObjectInUse:
+                if attempt == 59:
+                    raise
+                time.sleep(0.5)
+    finally:
+        conn.close()
+
+
+@contextmanager
+def use_database(url: str):
+    """Point the running Django (already set up, e.g. by pytest-django) at the database of ``url``
+    for the block, and DATABASE_URL with it (what the benchmarks' subprocesses read); the
+    previous database afterwards. The server and login stay those of the settings."""
+    from django.db import connections
+
+    settings_dict = connections["default"].settings_dict  # the dict every thread's connection is made from
+    saved_name, saved_url = settings_dict["NAME"], os.environ.get("DATABASE_URL")
+    connections.close_all()
+    settings_dict["NAME"] = urlsplit(url).path.lstrip("/")
+    os.environ["DATABASE_URL"] = url
+    try:
+        yield
+    finally:
+        connections.close_all()
+        settings_dict["NAME"] = saved_name
+        if saved_url is None:
+            os.environ.pop("DATABASE_URL", None)
+        else:
+            os.environ["DATABASE_URL"] = saved_url
 
 
 def setup_django(url: str) -> None:

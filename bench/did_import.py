@@ -10,16 +10,18 @@ from pathlib import Path
 
 from django.db import connection
 
+from bench.common import sized
 from dids.export import HEADER
 from dids.importing.csv_file import import_csv
 from dids.importing.undo import undo_import
 from dids.models import DID, Provider
 
 TITLE = "DID import: 1,000,000 rows from CSV vs PostgreSQL COPY"
-ROWS = 1_000_000
+SIZES = {"full": {"rows": 1_000_000}, "tiny": {"rows": 2_000}}  # a multiple of 200: every kind of bad row
 NOTES = (
-    f"A {ROWS:,}-row file with every column of Export CSV (the export's own headers), numbers of 5 countries in "
-    "several formats, each row with its Country: US and GB numbers in national form as carriers send them "
+    f"A {SIZES['full']['rows']:,}-row file with every column of Export CSV (the export's own headers), numbers "
+    "of 5 countries in several formats, each row with its Country: US and GB numbers in national form as "
+    "carriers send them "
     "(`(646) 200-0000`, `020 7000 0000`, 40% of the rows: read in the row's Country; the US ones are also valid "
     "New Zealand numbers read as international, so each is an ambiguous reading the preview counts), DE with the "
     "`0049` prefix, FR and CA with `+`; 5 providers by name, quoted cities with commas, 0.5% invalid rows "
@@ -40,7 +42,7 @@ def _number(pattern: str, n: int) -> str:
     return pattern.format(n=n, nxx=200 + n // 10_000, block=7000 + n // 10_000, line=f"{n % 10_000:04d}")
 
 
-def _write_file(path: Path) -> int:
+def _write_file(path: Path, rows: int) -> int:
     """The benchmark file; returns how many rows are meant to be created."""
     rng = random.Random(6)
     providers = [f"Carrier {i}" for i in range(5)]
@@ -48,7 +50,7 @@ def _write_file(path: Path) -> int:
     with path.open("w", newline="", encoding="utf-8") as file:
         out = csv.writer(file)
         out.writerow(HEADER)
-        for i in range(ROWS):
+        for i in range(rows):
             country, pattern = COUNTRIES[i % 5]
             n = i // 5
             number = _number(pattern, n)
@@ -67,7 +69,7 @@ def _write_file(path: Path) -> int:
     return good
 
 
-def _copy_seconds(path: Path) -> float:
+def _copy_seconds(path: Path, rows: int) -> float:
     columns = ", ".join(f"c{i} text" for i in range(len(HEADER)))
     with connection.cursor() as cursor, path.open() as file:
         cursor.execute(f"DROP TABLE IF EXISTS bench_copy; CREATE TABLE bench_copy ({columns})")
@@ -75,7 +77,7 @@ def _copy_seconds(path: Path) -> float:
         cursor.copy_expert("COPY bench_copy FROM STDIN WITH (FORMAT csv, HEADER)", file)
         seconds = time.perf_counter() - start
         cursor.execute("SELECT count(*) FROM bench_copy")
-        assert cursor.fetchone()[0] == ROWS
+        assert cursor.fetchone()[0] == rows
         cursor.execute("DROP TABLE bench_copy")
     return seconds
 
@@ -86,42 +88,48 @@ def _row(step: str, seconds: float, rows: int, copy: float, result: str) -> dict
             "result": result}
 
 
-def run() -> list[dict]:
+def run(size: str | None = None) -> list[dict]:
+    n = sized(SIZES, size)
     for i in range(5):
         Provider.objects.get_or_create(name=f"Carrier {i}")
     default = Provider.objects.order_by("pk").first()
+    before = DID.objects.count()
     with tempfile.TemporaryDirectory() as folder:
         path = Path(folder) / "dids.csv"
-        expected = _write_file(path)
-        size = path.stat().st_size / 1e6
-        copy = _copy_seconds(path)
-        rows = [_row("PostgreSQL COPY (text columns)", copy, ROWS, copy, f"{size:.0f} MB file")]
+        expected = _write_file(path, n.rows)
+        megabytes = path.stat().st_size / 1e6
+        copy = _copy_seconds(path, n.rows)
+        rows = [_row("PostgreSQL COPY (text columns)", copy, n.rows, copy, f"{megabytes:.0f} MB file")]
 
         start = time.perf_counter()
         preview = import_csv(path, default_provider=default, write=False)
         readings = preview.readings
-        rows.append(_row("preview (check only)", time.perf_counter() - start, ROWS, copy,
+        rows.append(_row("preview (check only)", time.perf_counter() - start, n.rows, copy,
                          f"{preview.new:,} new, {preview.duplicates:,} duplicate, {preview.invalid:,} invalid; "
-                         f"{readings.national:,} read as national, {readings.ambiguous:,} ambiguous"))
+                         f"{readings.national:,} read as national, {readings.ambiguous:,} ambiguous: "
+                         + ("OK" if preview.new == expected and DID.objects.count() == before
+                            else f"WRONG: expected {expected:,} new and nothing written")))
 
         start = time.perf_counter()
         report = import_csv(path, default_provider=default, write=True)
         seconds = time.perf_counter() - start
         created = DID.objects.filter(import_batch=report.import_record).count()
         ok = "OK" if created == report.new == expected else f"WRONG: expected {expected:,}"
-        rows.append(_row("import", seconds, ROWS, copy, f"{created:,} DIDs created, {report.duplicates:,} duplicate, "
+        rows.append(_row("import", seconds, n.rows, copy, f"{created:,} DIDs created, {report.duplicates:,} duplicate, "
                                                          f"{report.invalid:,} invalid: {ok}"))
         with connection.cursor() as cursor:
             cursor.execute("ANALYZE dids_did")
 
         start = time.perf_counter()
         again = import_csv(path, default_provider=default, write=True)
-        rows.append(_row("rerun of the same file", time.perf_counter() - start, ROWS, copy,
+        rows.append(_row("rerun of the same file", time.perf_counter() - start, n.rows, copy,
                          f"{again.new:,} created, {again.duplicates:,} duplicate"
                          + (" OK" if again.new == 0 and again.import_record is None else " WRONG")))
 
         start = time.perf_counter()
         deleted = undo_import(report.import_record.pk)
+        left = DID.objects.count()
         rows.append(_row("undo", time.perf_counter() - start, deleted, 0,
-                         f"{deleted:,} deleted, {DID.objects.count():,} left"))
+                         f"{deleted:,} deleted, {left:,} left: "
+                         + ("OK" if deleted == created and left == before else f"WRONG: expected {before:,} left")))
     return rows

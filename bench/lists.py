@@ -15,23 +15,28 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from accounts.models import Account
-from bench.common import percentile, timed_ms
+from bench.common import percentile, sized, timed_ms
 from billing.models import LedgerEntry
 from core import listing
 from core.bulk_update import generated_insert_sql
 from dids.filters import number_contains, prefix_range
 from dids.models import DID, Provider
 
-DIDS = 1_000_000
-ENTRIES = 1_000_000
-REQUESTS = 30
-ADMIN_REQUESTS = 10
+# dids, entries: the rows; requests (admin_requests): timed requests per page (of Django's admin)
+# after warmup untimed ones. Tiny stays above the exact-count limit (core.listing, 10,000 rows):
+# estimated counts and keyset pages, as at a million rows.
+SIZES = {
+    "full": {"dids": 1_000_000, "entries": 1_000_000, "requests": 30, "admin_requests": 10, "warmup": 3},
+    "tiny": {"dids": 12_000, "entries": 12_000, "requests": 1, "admin_requests": 1, "warmup": 1},
+}
+FULL = SIZES["full"]
 GOAL_MS = 50
 COUNTER = re.compile(r'data-testid="records-counter">([^<]*)<')
-TITLE = f"List pages at {DIDS:,} DIDs and {ENTRIES:,} ledger entries"
+TITLE = f"List pages at {FULL['dids']:,} DIDs and {FULL['entries']:,} ledger entries"
 NOTES = (
-    f"Server time of one request, p50/p95 over {REQUESTS} requests after 3 warm-up requests "
-    f"({ADMIN_REQUESTS} for Django's admin). *ours*: the portal's page through the whole stack "
+    f"Server time of one request, p50/p95 over {FULL['requests']} requests after {FULL['warmup']} warm-up "
+    "requests "
+    f"({FULL['admin_requests']} for Django's admin). *ours*: the portal's page through the whole stack "
     "(django.test.Client in-process: every middleware, session, login, template), logged in with force_login. "
     "*bare*: a plain function view called directly with RequestFactory (no middleware, no session, no login) that "
     "runs the same SQL as our page's list (the count up to 10,001 rows and the same page query) and renders the "
@@ -39,7 +44,8 @@ NOTES = (
     "list_filter country/status, search on number, show_full_result_count off) through the same Client, its "
     "equivalent filter and its page number for deep pages. *q*: queries of one request (session and login "
     "included). Goals: ours under 50 ms p50 and within 2x of bare. "
-    f"Data: {DIDS:,} DIDs in 8 countries, 5 providers, 5% sold, 2% inactive, and one account with {ENTRIES:,} "
+    f"Data: {FULL['dids']:,} DIDs in 8 countries, 5 providers, 5% sold, 2% inactive, and one account with "
+    f"{FULL['entries']:,} "
     "ledger entries, all loaded with INSERT ... SELECT generate_series (ledger triggers off during the load; the "
     "chain it writes is valid), then VACUUM ANALYZE."
 )
@@ -61,7 +67,7 @@ def _country_case(column: str) -> str:
     return "CASE " + " ".join(parts) + " END"
 
 
-def _load_dids(holder_id: int) -> None:
+def _load_dids(holder_id: int, count: int) -> None:
     providers = [Provider.objects.order_by("pk").first()] + [
         Provider.objects.get_or_create(name=f"Carrier {i}")[0] for i in range(1, 5)
     ]
@@ -81,7 +87,7 @@ def _load_dids(holder_id: int) -> None:
         "created_at": "now() - g * interval '1 second'",
         "updated_at": "now()",
     }
-    sql, params = generated_insert_sql(DID, expressions, DIDS)
+    sql, params = generated_insert_sql(DID, expressions, count)
     with connection.cursor() as cursor:
         # Building the indexes once after the load is several times faster than updating them row by row.
         cursor.execute("SELECT indexname, indexdef FROM pg_indexes WHERE tablename = 'dids_did' AND indexname NOT IN "
@@ -95,7 +101,7 @@ def _load_dids(holder_id: int) -> None:
             cursor.execute(definition)
 
 
-def _load_ledger(account: Account) -> None:
+def _load_ledger(account: Account, count: int) -> None:
     """One account's chain: a refill of 50 every 10th entry, call charges between."""
     with transaction.atomic(), connection.cursor() as cursor:
         cursor.execute("SET LOCAL session_replication_role = replica")  # skip the per-row chain triggers
@@ -103,7 +109,7 @@ def _load_ledger(account: Account) -> None:
             INSERT INTO billing_ledgerentry (account_id, seq, kind, amount, amount_currency, balance_before,
                 balance_before_currency, balance_after, balance_after_currency, description, created_at)
             SELECT %s, g, kind, amount, 'USD', after - amount, 'USD', after, 'USD', text,
-                   now() - ({ENTRIES} - g) * interval '1 minute'
+                   now() - ({count} - g) * interval '1 minute'
             FROM (
                 SELECT g, kind, amount, text, sum(amount) OVER (ORDER BY g) AS after
                 FROM (
@@ -111,7 +117,7 @@ def _load_ledger(account: Account) -> None:
                            CASE WHEN mod(g, 10) = 1 THEN 'funds_added' ELSE 'call_charges' END AS kind,
                            CASE WHEN mod(g, 10) = 1 THEN 50.0000 ELSE -0.0123 * (1 + mod(g, 7)) END AS amount,
                            CASE WHEN mod(g, 10) = 1 THEN 'Funds added' ELSE 'Call charges' END AS text
-                    FROM generate_series(1, {ENTRIES}) AS g
+                    FROM generate_series(1, {count}) AS g
                 ) AS entries
             ) AS chain
         """, [account.pk])
@@ -121,7 +127,7 @@ def _load_ledger(account: Account) -> None:
         )
 
 
-def _load():
+def _load(n):
     User = get_user_model()
     admin = User.objects.create(username="lists-admin", is_staff=True, is_superuser=True)
     buyer = Account.objects.create(number="7100000001", name="Lists buyer", kind=Account.Kind.RESELLER)
@@ -130,14 +136,14 @@ def _load():
     ledger = Account.objects.create(number="7100000003", name="Lists statement", kind=Account.Kind.RESELLER)
     ledger_user = User.objects.create(username="lists-statement", account=ledger)
     start = time.perf_counter()
-    _load_dids(holder.pk)
+    _load_dids(holder.pk, n.dids)
     dids_s = time.perf_counter() - start
-    _load_ledger(ledger)
+    _load_ledger(ledger, n.entries)
     ledger_s = time.perf_counter() - start - dids_s
     with connection.cursor() as cursor:
         cursor.execute("VACUUM ANALYZE dids_did")
         cursor.execute("VACUUM ANALYZE billing_ledgerentry")
-    print(f"  lists: {DIDS:,} DIDs in {dids_s:.0f} s, {ENTRIES:,} ledger entries in {ledger_s:.0f} s, "
+    print(f"  lists: {n.dids:,} DIDs in {dids_s:.0f} s, {n.entries:,} ledger entries in {ledger_s:.0f} s, "
           f"vacuum analyze {time.perf_counter() - start - dids_s - ledger_s:.0f} s")
     return admin, buyer_user, ledger_user, ledger
 
@@ -169,8 +175,8 @@ def bare_view(queryset, template, count_queryset):
 
 # --- measuring -------------------------------------------------------------------
 
-def _measure(call, requests: int) -> dict:
-    for _ in range(3):
+def _measure(call, requests: int, warmup: int) -> dict:
+    for _ in range(warmup):
         response = call()
     with CaptureQueriesContext(connection) as queries:
         response = call()
@@ -194,8 +200,9 @@ def _after(sort: str, values: list, position: int) -> str:
     return urlencode({"after": listing._encode(sort, values, position, False)})
 
 
-def run() -> list[dict]:
-    admin, buyer_user, ledger_user, ledger = _load()
+def run(size: str | None = None) -> list[dict]:
+    n = sized(SIZES, size)
+    admin, buyer_user, ledger_user, ledger = _load(n)
     staff, buyer, own = Client(), Client(), Client()
     staff.force_login(admin)
     buyer.force_login(buyer_user)
@@ -203,22 +210,25 @@ def run() -> list[dict]:
     factory = RequestFactory()
 
     dids = DID.objects.select_related("provider", "holder")
-    deep_number = DID.objects.order_by("number").values_list("number", flat=True)[899_999]
+    deep = n.dids * 9 // 10  # the deep pages start after this many rows: 900,000 of the DIDs
+    deep_number = DID.objects.order_by("number").values_list("number", flat=True)[deep - 1]
     pool = DID.objects.filter(status=DID.Status.ACTIVE, holder__isnull=True).select_related("provider", "holder")
-    deep_pool = pool.order_by("number").values_list("number", flat=True)[799_999]
+    deep_in_pool = n.dids * 8 // 10  # 800,000 of the ~930,000 DIDs on sale
+    deep_pool = pool.order_by("number").values_list("number", flat=True)[deep_in_pool - 1]
     entries = LedgerEntry.objects.filter(account=ledger).select_related("did")
-    deep_seq = ENTRIES - 500_000
+    half = n.entries // 2  # 500,000 entries
+    deep_seq = n.entries - half
     did_list, changelist = reverse("dids:list"), "/django-admin/dids/did/"
     buy, statement = reverse("resellers:buy"), reverse("billing:statement")
-    last_admin_page = -(-DIDS // 25)
+    last_admin_page = -(-n.dids // 25)
 
     # (page, our client, our URL, bare queryset, count queryset, bare template, admin URL)
     cases = [
         ("DID list, first page", staff, did_list, dids.order_by("number")[:25], dids, BARE_DIDS, changelist),
-        ("DID list, page at row 900,001 (Next / Go to)", staff,
-         f"{did_list}?{_after('number', [deep_number], 900_001)}",
+        (f"DID list, page at row {deep + 1:,} (Next / Go to)", staff,
+         f"{did_list}?{_after('number', [deep_number], deep + 1)}",
          dids.filter(number__gt=deep_number).order_by("number")[:25], dids, BARE_DIDS,
-         f"{changelist}?p={900_000 // 25 + 1}"),
+         f"{changelist}?p={deep // 25 + 1}"),
         ("DID list, last page", staff, f"{did_list}?last=1", dids.order_by("-number")[:25], dids, BARE_DIDS,
          f"{changelist}?p={last_admin_page}"),
         ("DID list, country GB", staff, f"{did_list}?country=GB",
@@ -235,21 +245,22 @@ def run() -> list[dict]:
          dids.order_by("city", "number")[:25], dids, BARE_DIDS, f"{changelist}?o=3.1"),
         ("Buy DIDs, first page", buyer, buy, pool.order_by("number")[:25], pool, BARE_DIDS,
          f"{changelist}?status__exact=active&holder__isnull=True"),
-        ("Buy DIDs, page at row 800,001", buyer, f"{buy}?{_after('number', [deep_pool], 800_001)}",
+        (f"Buy DIDs, page at row {deep_in_pool + 1:,}", buyer,
+         f"{buy}?{_after('number', [deep_pool], deep_in_pool + 1)}",
          pool.filter(number__gt=deep_pool).order_by("number")[:25], pool, BARE_DIDS,
-         f"{changelist}?status__exact=active&holder__isnull=True&p={800_000 // 25 + 1}"),
+         f"{changelist}?status__exact=active&holder__isnull=True&p={deep_in_pool // 25 + 1}"),
         ("Statement, page 1 (newest)", own, statement, entries.order_by("-seq")[:25], entries, BARE_ENTRIES, None),
-        ("Statement, page at entry 500,000", own, f"{statement}?{_after('-date', [deep_seq + 1], 500_001)}",
+        (f"Statement, page at entry {half:,}", own, f"{statement}?{_after('-date', [deep_seq + 1], half + 1)}",
          entries.filter(seq__lt=deep_seq + 1).order_by("-seq")[:25], entries, BARE_ENTRIES, None),
         ("Statement, last page (oldest)", own, f"{statement}?last=1", entries.order_by("seq")[:25], entries,
          BARE_ENTRIES, None),
     ]
     rows = []
     for label, client, url, queryset, count_queryset, template, admin_url in cases:
-        ours = _measure(lambda: client.get(url), REQUESTS)
+        ours = _measure(lambda: client.get(url), n.requests, n.warmup)
         view = bare_view(queryset, template, count_queryset)
-        bare = _measure(lambda: view(factory.get(url)), REQUESTS)
-        admin = _measure(lambda: staff.get(admin_url), ADMIN_REQUESTS) if admin_url else None
+        bare = _measure(lambda: view(factory.get(url)), n.requests, n.warmup)
+        admin = _measure(lambda: staff.get(admin_url), n.admin_requests, n.warmup) if admin_url else None
         counter = COUNTER.search(ours["response"].content.decode()) if ours["status"] == 200 else None
         ok = ours["p50"] is not None and ours["p50"] < GOAL_MS and ours["p50"] <= 2 * bare["p50"]
         row = {

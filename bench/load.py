@@ -22,6 +22,7 @@ from django.contrib.auth.hashers import make_password
 from django.core.management import call_command
 
 from accounts.models import Account, User
+from bench.common import sized
 from bench.routing import _free_port, _stop
 from billing.ledger.funds import add_funds
 from billing.ledger.checks import balance_mismatches
@@ -30,45 +31,55 @@ from core.money import money
 from dids.models import DID, Provider
 
 TITLE = "Load: 50 users of mixed traffic for 2 minutes (gunicorn + PostgreSQL)"
-USERS = int(os.environ.get("BENCH_LOAD_USERS", "50"))
-SECONDS = int(os.environ.get("BENCH_LOAD_SECONDS", "120"))
-RESELLERS, CUSTOMERS_EACH, ADMINS, POOL, HELD_EACH = 10, 4, 5, 20_000, 60
+# users: Locust users for seconds; the logins they share (resellers with customers_each customers,
+# admins); pool: DIDs on sale, of which each reseller holds held_each for its customers. Tiny: one
+# admin and three account users, a few seconds: every kind of user logs in and acts.
+SIZES = {
+    "full": {"users": int(os.environ.get("BENCH_LOAD_USERS", "50")),
+             "seconds": int(os.environ.get("BENCH_LOAD_SECONDS", "120")),
+             "resellers": 10, "customers_each": 4, "admins": 5, "pool": 20_000, "held_each": 60,
+             "admin_users": 0},  # 0: admins by weight (1 user in 10)
+    "tiny": {"users": 4, "seconds": 6, "resellers": 2, "customers_each": 1, "admins": 1, "pool": 200,
+             "held_each": 10, "admin_users": 1},
+}
 PASSWORD = "load-test-pass-2026"
 ROOT = Path(__file__).resolve().parent.parent
 GUNICORN = ["--worker-class", "gthread", "-w", "3", "--threads", "4", "--timeout", "60"]
+_F = SIZES["full"]
 NOTES = (
-    f"{USERS} Locust users ({RESELLERS} resellers and {RESELLERS * CUSTOMERS_EACH} customers logging in as themselves, "
-    f"{ADMINS} admins; 9 account users to 1 admin) with 0.5-2 s between actions, for {SECONDS} s, against "
-    f"`gunicorn {' '.join(GUNICORN)}` (production settings, DEBUG=0) and PostgreSQL on the same 2 cores as Locust "
-    f"itself. Data: {POOL:,} DIDs in the operator's pool, each reseller holding {HELD_EACH} for its customers to "
-    "buy. Account users: DIDs, Buy DIDs (pages 1-3), Purchase (page, then POST; a 409 for a DID someone bought "
-    "a moment before is an answer, not an error), Release, Edit Info (page, then a new sell price), Statement, "
+    f"{_F['users']} Locust users ({_F['resellers']} resellers and {_F['resellers'] * _F['customers_each']} customers "
+    f"logging in as themselves, {_F['admins']} admins; 9 account users to 1 admin) with 0.5-2 s between actions, "
+    f"for {_F['seconds']} s, against `gunicorn {' '.join(GUNICORN)}` (production settings, DEBUG=0) and PostgreSQL "
+    f"on the same 2 cores as Locust itself. Data: {_F['pool']:,} DIDs in the operator's pool, each reseller holding "
+    f"{_F['held_each']} for its customers to buy. Account users: DIDs, Buy DIDs (pages 1-3), Purchase (page, then "
+    "POST; a 409 for a DID someone bought a moment before is an answer, not an error), Release, Edit Info "
+    "(page, then a new sell price), Statement, "
     "Calls. Admins: DID list pages 1-20, number search, accounts, an account's statement, margins. "
     "*5xx* must be 0; afterwards `check_ledger` (balance == sum of ledger for every account) and `billing_audit` "
     "must be clean."
 )
 
 
-def _world() -> tuple[list[str], list[str]]:
+def _world(n) -> tuple[list[str], list[str]]:
     provider, _ = Provider.objects.get_or_create(name="Carrier")
     DID.objects.bulk_create([
-        DID(number=f"+1800{n:07d}", provider=provider, setup_fee=money(Decimal("0.50")), monthly_fee=money(1),
+        DID(number=f"+1800{i:07d}", provider=provider, setup_fee=money(Decimal("0.50")), monthly_fee=money(1),
             buy_cost=money(Decimal("0.20")))
-        for n in range(POOL)])
+        for i in range(n.pool)])
     password = make_password(PASSWORD)
     accounts, admins = [], []
-    for n in range(ADMINS):
-        User.objects.create(username=f"admin{n}", password=password, is_staff=True, is_superuser=True)
-        admins.append(f"admin{n}")
+    for i in range(n.admins):
+        User.objects.create(username=f"admin{i}", password=password, is_staff=True, is_superuser=True)
+        admins.append(f"admin{i}")
     pool = list(DID.objects.order_by("number").values_list("pk", flat=True))
-    for r in range(RESELLERS):
+    for r in range(n.resellers):
         reseller = Account.objects.create(name=f"Reseller {r}", kind=Account.Kind.RESELLER)
         User.objects.create(username=f"reseller{r}", password=password, account=reseller)
         add_funds(account_id=reseller.pk, amount=Decimal("5000"))
         accounts.append(f"reseller{r}")
-        for did in pool[r * HELD_EACH:(r + 1) * HELD_EACH]:
+        for did in pool[r * n.held_each:(r + 1) * n.held_each]:
             purchase_did(buyer_id=reseller.pk, did_id=did, purchase_key=f"load-{did}")
-        for c in range(CUSTOMERS_EACH):
+        for c in range(n.customers_each):
             customer = Account.objects.create(name=f"Customer {r}.{c}", kind=Account.Kind.CUSTOMER, parent=reseller)
             User.objects.create(username=f"customer{r}_{c}", password=password, account=customer)
             add_funds(account_id=customer.pk, amount=Decimal("500"))
@@ -108,12 +119,14 @@ def _serve(port: int, folder: Path) -> subprocess.Popen:
     raise RuntimeError(f"gunicorn did not answer within 60 s; see {log}")
 
 
-def _locust(port: int, folder: Path, accounts, admins) -> list[dict]:
-    env = dict(os.environ, LOAD_PASSWORD=PASSWORD, LOAD_USERS=",".join(accounts), LOAD_ADMINS=",".join(admins))
+def _locust(port: int, folder: Path, accounts, admins, n) -> list[dict]:
+    env = dict(os.environ, LOAD_PASSWORD=PASSWORD, LOAD_USERS=",".join(accounts), LOAD_ADMINS=",".join(admins),
+               LOAD_ADMIN_COUNT=str(n.admin_users))
     prefix = folder / "load"
     subprocess.run(
         [str(Path(sys.executable).with_name("locust")), "-f", str(ROOT / "bench" / "_locustfile.py"), "--headless",
-         "--users", str(USERS), "--spawn-rate", "5", "--run-time", f"{SECONDS}s", "--host", f"https://127.0.0.1:{port}",
+         "--users", str(n.users), "--spawn-rate", "5", "--run-time", f"{n.seconds}s",
+         "--host", f"https://127.0.0.1:{port}",
          "--csv", str(prefix), "--only-summary", "--loglevel", "WARNING", "--exit-code-on-error", "0"],
         cwd=ROOT, env=env, check=True, stdout=subprocess.DEVNULL, stderr=(folder / "locust.log").open("w"))
     with open(f"{prefix}_stats.csv") as file:
@@ -133,14 +146,15 @@ def _clean(command: str) -> str:
         return "clean" if not exit.code else f"FOUND PROBLEMS: {out.getvalue()[:200]}"
 
 
-def run() -> list[dict]:
-    accounts, admins = _world()
+def run(size: str | None = None) -> list[dict]:
+    n = sized(SIZES, size)
+    accounts, admins = _world(n)
     with tempfile.TemporaryDirectory() as temp:
         folder = Path(temp)
         port = _free_port()
         server = _serve(port, folder)
         try:
-            stats, failures = _locust(port, folder, accounts, admins)
+            stats, failures = _locust(port, folder, accounts, admins, n)
         finally:
             _stop(server)
         server_errors = sum(int(f["Occurrences"]) for f in failures if re.search(r"\b5\d\d\b", f["Error"]))

@@ -17,18 +17,20 @@ from django.db import connection, transaction
 from django.utils import timezone
 
 from bench import data
-from bench.common import percentile, run_threads, timed_ms
+from bench.common import percentile, run_threads, sized, timed_ms
 from billing.subscriptions.purchase import purchase_did
 
-CONFIGS = (1, 2, 8)
-PURCHASES = 2000
-WARMUP = 50
+# configs: concurrent buyers of each configuration; purchases per configuration; warmup: purchases before.
+SIZES = {
+    "full": {"configs": (1, 2, 8), "purchases": 2000, "warmup": 50},
+    "tiny": {"configs": (1, 2, 8), "purchases": 16, "warmup": 2},
+}
 SETUP_FEE, PRICE = Decimal("1.0000"), Decimal("2.5000")
 
 TITLE = "Purchase: purchase_did vs hand-written SQL"
 NOTES = (
-    f"Each configuration makes {PURCHASES:,} purchases of distinct DIDs (setup 1.0000 + price 2.5000), split "
-    "evenly over the buyers; one thread and one connection per buyer, started together. "
+    f"Each configuration makes {SIZES['full']['purchases']:,} purchases of distinct DIDs (setup 1.0000 + price "
+    "2.5000), split evenly over the buyers; one thread and one connection per buyer, started together. "
     "*service/raw* is the wall-time ratio (how many times longer the service takes for the same purchases)."
 )
 
@@ -92,9 +94,9 @@ def raw_buy(account_id: int, did_id: int) -> None:
         cur.execute(_INSERT_HISTORY, [did_id, account_id, setup, price, f"Bought by {account_id}", now])
 
 
-def _measure(buy, buyers: int) -> dict:
-    accounts = data.funded_accounts(buyers, PURCHASES * (SETUP_FEE + PRICE), prefix=f"{buy.__name__} x{buyers}")
-    dids = data.dids(PURCHASES, SETUP_FEE, PRICE)
+def _measure(buy, buyers: int, purchases: int) -> dict:
+    accounts = data.funded_accounts(buyers, purchases * (SETUP_FEE + PRICE), prefix=f"{buy.__name__} x{buyers}")
+    dids = data.dids(purchases, SETUP_FEE, PRICE)
     latencies: list[list[float]] = [[] for _ in range(buyers)]
 
     def worker(i: int) -> None:
@@ -103,8 +105,8 @@ def _measure(buy, buyers: int) -> dict:
 
     wall = run_threads([partial(worker, i) for i in range(buyers)])
     flat = [ms for per_thread in latencies for ms in per_thread]
-    assert len(flat) == PURCHASES
-    return {"per_s": PURCHASES / wall, "p50": percentile(flat, 50), "p95": percentile(flat, 95), "wall": wall}
+    assert len(flat) == purchases
+    return {"per_s": purchases / wall, "p50": percentile(flat, 50), "p95": percentile(flat, 95), "wall": wall}
 
 
 def _check_books(expected_subscriptions: int) -> None:
@@ -117,17 +119,18 @@ def _check_books(expected_subscriptions: int) -> None:
         assert cur.fetchone()[0] == 0, "an account's balance differs from its ledger"
 
 
-def run() -> list[dict]:
+def run(size: str | None = None) -> list[dict]:
+    n = sized(SIZES, size)
     for buy in (service_buy, raw_buy):  # warm up connections, caches and code paths
-        accounts = data.funded_accounts(1, WARMUP * (SETUP_FEE + PRICE), prefix="warm-up")
-        for did_id in data.dids(WARMUP, SETUP_FEE, PRICE):
+        accounts = data.funded_accounts(1, n.warmup * (SETUP_FEE + PRICE), prefix="warm-up")
+        for did_id in data.dids(n.warmup, SETUP_FEE, PRICE):
             buy(accounts[0], did_id)
     rows = []
-    for buyers in CONFIGS:
-        service, raw = _measure(service_buy, buyers), _measure(raw_buy, buyers)
+    for buyers in n.configs:
+        service, raw = _measure(service_buy, buyers, n.purchases), _measure(raw_buy, buyers, n.purchases)
         rows.append({
             "buyers": buyers,
-            "purchases": PURCHASES,
+            "purchases": n.purchases,
             "service /s": f"{service['per_s']:.0f}",
             "service p50 ms": f"{service['p50']:.2f}",
             "service p95 ms": f"{service['p95']:.2f}",
@@ -136,5 +139,5 @@ def run() -> list[dict]:
             "raw p95 ms": f"{raw['p95']:.2f}",
             "service/raw": f"{service['wall'] / raw['wall']:.2f}x",
         })
-    _check_books(2 * WARMUP + 2 * PURCHASES * len(CONFIGS))
+    _check_books(2 * n.warmup + 2 * n.purchases * len(n.configs))
     return rows

@@ -9,18 +9,20 @@ from decimal import Decimal
 
 import numpy as np
 
+from bench.common import sized
 from dids.rating import Rates, call_cost
 
 TITLE = "Rating inbound calls: call_cost vs NumPy"
-CALLS = 1_000_000
+SIZES = {"full": {"calls": 1_000_000}, "tiny": {"calls": 5_000}}
 RATES = [
     ("DESIGN.md example (0.05 + 0.60/min, grace 10, 30/6)", Rates(Decimal("0.05"), 10, Decimal("0.60"), 30, 6)),
     ("per minute (0 + 1.20/min, 60/60)", Rates(Decimal("0"), 0, Decimal("1.20"), 60, 60)),
     ("per second (0.0100 + 0.0123/min, 1/1)", Rates(Decimal("0.0100"), 0, Decimal("0.0123"), 1, 1)),
 ]
 NOTES = (
-    f"{CALLS:,} calls per rate set, durations uniform in 0..3,600 s (about 1 in 3,600 unanswered). *call_cost*: "
-    "the portal's function, one Python call per call (Decimal arithmetic, rounded half up once). *NumPy*: the same "
+    f"{SIZES['full']['calls']:,} calls per rate set, durations uniform in 0..3,600 s (about 1 in 3,600 "
+    "unanswered). *call_cost*: the portal's function, one Python call per call (Decimal arithmetic, rounded "
+    "half up once). *NumPy*: the same "
     "formula on whole arrays in int64, in units of 0.0001/60 so that it is exact, rounded half up by integer "
     "division. *same results*: every one of the million costs compared."
 )
@@ -38,9 +40,10 @@ def numpy_costs(billsec: np.ndarray, rates: Rates) -> np.ndarray:
     return np.where(billsec >= 1, (sixtieths + 30) // 60, 0)
 
 
-def run() -> list[dict]:
+def run(size: str | None = None) -> list[dict]:
+    n = sized(SIZES, size)
     rng = random.Random(7)
-    durations = [rng.randint(0, 3600) for _ in range(CALLS)]
+    durations = [rng.randint(0, 3600) for _ in range(n.calls)]
     array = np.array(durations, dtype=np.int64)
     numpy_costs(array[:1000], RATES[0][1])  # warm up NumPy before timing
     rows = []
@@ -53,9 +56,9 @@ def run() -> list[dict]:
         numpy_s = time.perf_counter() - start
         same = all(int(cost * 10_000) == int(units) for cost, units in zip(ours, vectorised.tolist()))
         rows.append({
-            "rates": label, "calls": f"{CALLS:,}",
-            "call_cost s": f"{ours_s:.2f}", "call_cost calls/s": f"{CALLS / ours_s:,.0f}",
-            "NumPy s": f"{numpy_s:.3f}", "NumPy calls/s": f"{CALLS / numpy_s:,.0f}",
+            "rates": label, "calls": f"{n.calls:,}",
+            "call_cost s": f"{ours_s:.2f}", "call_cost calls/s": f"{n.calls / ours_s:,.0f}",
+            "NumPy s": f"{numpy_s:.3f}", "NumPy calls/s": f"{n.calls / numpy_s:,.0f}",
             "call_cost/NumPy": f"{ours_s / numpy_s:.0f}x", "same results": "yes" if same else "NO",
         })
     return rows

@@ -2,7 +2,7 @@
 several client processes for a fixed time, and the server time of one lookup
 measured in-process (the service alone, and the whole Django stack).
 
-Data (INSERT ... SELECT generate_series): ``DIDS`` DIDs, 80% held by 50 resellers,
+Data (INSERT ... SELECT generate_series): ``dids`` DIDs (SIZES), 80% held by 50 resellers,
 half of those sold on to one of each reseller's 4 customers; destinations of every
 call type at the bottom of each chain, and the refusals a switch meets: 2% inactive,
 20% nobody's, 1% without a destination, 1% in a grace period, one reseller suspended
@@ -28,16 +28,21 @@ from django.db import connection, connections
 from django.core.handlers.wsgi import WSGIHandler
 
 from accounts.models import Account
-from bench.common import percentile
+from bench.common import percentile, sized
 from billing.models import Subscription
 from core.bulk_update import generated_insert_sql
 from dids.models import DID, Provider
 from routing.lookup import answer_for
 from routing.tokens import create_token
 
-DIDS = int(os.environ.get("BENCH_ROUTING_DIDS", "100000"))
-SECONDS = int(os.environ.get("BENCH_ROUTING_SECONDS", "15"))
-IN_PROCESS = 5000
+# dids: DIDs loaded; seconds: measured per gunicorn configuration, after warmup seconds;
+# in_process: lookups timed in this process; asked: the numbers the clients cycle through.
+SIZES = {
+    "full": {"dids": int(os.environ.get("BENCH_ROUTING_DIDS", "100000")),
+             "seconds": int(os.environ.get("BENCH_ROUTING_SECONDS", "15")), "warmup": 2, "in_process": 5000,
+             "asked": 50_000},
+    "tiny": {"dids": 500, "seconds": 0.5, "warmup": 0.25, "in_process": 200, "asked": 1000},
+}
 RESELLERS, CUSTOMERS_EACH = 50, 4
 ROOT = Path(__file__).resolve().parent.parent
 GTHREAD = ["--worker-class", "gthread", "-w", "2", "--threads", "4"]
@@ -85,7 +90,7 @@ def _destination(g: str) -> tuple[str, str]:
     return call_type, destination
 
 
-def _subscriptions(first_did: int, resellers: list[int], customers: list[int]) -> None:
+def _subscriptions(first_did: int, resellers: list[int], customers: list[int], count: int) -> None:
     did = f"{first_did - 1} + g"
     common = {
         "did_id": did, "setup_fee": "0", "price": "1", "sell_setup_fee": "0", "sell_price": "2",
@@ -109,14 +114,14 @@ def _subscriptions(first_did: int, resellers: list[int], customers: list[int]) -
     }
     with connection.cursor() as cursor:
         for expressions, where in ((top, "mod(g, 10) < 8"), (bottom, sold_on)):
-            sql, params = generated_insert_sql(Subscription, expressions, DIDS)
+            sql, params = generated_insert_sql(Subscription, expressions, count)
             cursor.execute(f"{sql} WHERE {where}", params)
             cursor.execute("ANALYZE billing_subscription")  # else the parent look-up scans the table per row
         cursor.execute("UPDATE dids_did d SET holder_id = s.account_id FROM billing_subscription s "
                        "WHERE s.did_id = d.id AND s.parent_id IS NULL")
 
 
-def _load() -> list[str]:
+def _load(count: int) -> list[str]:
     """The data; returns every DID's number."""
     resellers, customers = _accounts()
     sql, params = generated_insert_sql(DID, {
@@ -124,19 +129,19 @@ def _load() -> list[str]:
         "provider_id": str(Provider.objects.order_by("pk").first().pk),
         "monthly_fee": "1", "call_timeout": "15 + mod(g, 4) * 15", "concurrent_calls": "mod(g, 4)",
         "created_at": "now()", "updated_at": "now()",
-    }, DIDS)
+    }, count)
     start = time.perf_counter()
     with connection.cursor() as cursor:
         cursor.execute(sql, params)
         cursor.execute("SELECT min(id) FROM dids_did")
         first = cursor.fetchone()[0]
     dids_s = time.perf_counter() - start
-    _subscriptions(first, resellers, customers)
+    _subscriptions(first, resellers, customers, count)
     subs_s = time.perf_counter() - start - dids_s
     with connection.cursor() as cursor:
         for table in ("dids_did", "billing_subscription", "accounts_account"):
             cursor.execute(f"VACUUM ANALYZE {table}")
-    print(f"  routing: {DIDS:,} DIDs in {dids_s:.0f} s, subscriptions in {subs_s:.0f} s, "
+    print(f"  routing: {count:,} DIDs in {dids_s:.0f} s, subscriptions in {subs_s:.0f} s, "
           f"vacuum analyze {time.perf_counter() - start - dids_s - subs_s:.0f} s")
     return list(DID.objects.values_list("number", flat=True))
 
@@ -184,12 +189,12 @@ def _wsgi_lookup(token: str):
     return lookup
 
 
-def _in_process(token: str, asked: list[str]) -> list[dict]:
+def _in_process(token: str, asked: list[str], count: int) -> list[dict]:
     view = _wsgi_lookup(token)
     _timings(answer_for, asked[:300])  # warm up
     _timings(view, asked[:300])
-    service = _timings(answer_for, asked[:IN_PROCESS])
-    request = _timings(view, asked[:IN_PROCESS])
+    service = _timings(answer_for, asked[:count])
+    request = _timings(view, asked[:count])
     return [
         _row("in-process: routing.lookup.answer_for", service, sum(service) / 1000,
              q=_most_queries(answer_for, asked[:500])),
@@ -279,7 +284,7 @@ def _client(port, token, paths, keep_alive, start, stop, results):
     results.put((times, dict(statuses)))
 
 
-def _load_test(label, arguments, keep_alive, clients, token, asked) -> dict:
+def _load_test(label, arguments, keep_alive, clients, token, asked, seconds: int, warmup: float) -> dict:
     port = _free_port()
     log = Path("/tmp") / f"bench-routing-gunicorn-{os.getpid()}.log"
     server = _start(arguments, port, log)
@@ -287,13 +292,13 @@ def _load_test(label, arguments, keep_alive, clients, token, asked) -> dict:
         paths = ["/routing/lookup?" + urlencode({"number": n}) for n in asked]
         context = multiprocessing.get_context("fork")
         results = context.Queue()
-        start = time.perf_counter() + 2  # 2 s of warm-up, then SECONDS measured
-        stop = start + SECONDS
+        start = time.perf_counter() + warmup  # warm-up, then the measured seconds
+        stop = start + seconds
         workers = [context.Process(target=_client, args=(port, token, paths[k::clients], keep_alive, start, stop,
                                                           results)) for k in range(clients)]
         for worker in workers:
             worker.start()
-        collected = [results.get(timeout=SECONDS + 120) for _ in workers]
+        collected = [results.get(timeout=seconds + 120) for _ in workers]
         for worker in workers:
             worker.join()
     finally:
@@ -303,7 +308,7 @@ def _load_test(label, arguments, keep_alive, clients, token, asked) -> dict:
     for _, counts in collected:
         statuses.update(counts)
     errors = sum(n for status, n in statuses.items() if status != 200)
-    return _row(f"gunicorn {label}, {clients} client{'s' if clients > 1 else ''}", times, SECONDS,
+    return _row(f"gunicorn {label}, {clients} client{'s' if clients > 1 else ''}", times, seconds,
                 errors=str(errors))
 
 
@@ -315,27 +320,28 @@ def _row(label: str, times: list[float], seconds: float, q: str = "", errors: st
     }
 
 
-def run() -> list[dict]:
+def run(size: str | None = None) -> list[dict]:
     global NOTES
+    n = sized(SIZES, size)
     start = time.perf_counter()
-    numbers = _load()
+    numbers = _load(n.dids)
     loaded = time.perf_counter() - start
     _, token = create_token("bench.example.net")
-    asked = _asked(numbers, 50_000)
-    mix = Counter(answer_for(n).reason or "allowed" for n in asked[:IN_PROCESS])
-    rows = _in_process(token, asked)
+    asked = _asked(numbers, n.asked)
+    mix = Counter(answer_for(number).reason or "allowed" for number in asked[:n.in_process])
+    rows = _in_process(token, asked, n.in_process)
     connections.close_all()  # the client processes are forked: no database connection in them
     for label, arguments, keep_alive, clients in SERVERS:
-        rows.append(_load_test(label, arguments, keep_alive, clients, token, asked))
-    shares = ", ".join(f"{reason} {n / sum(mix.values()):.0%}" for reason, n in mix.most_common())
+        rows.append(_load_test(label, arguments, keep_alive, clients, token, asked, n.seconds, n.warmup))
+    shares = ", ".join(f"{reason} {count / sum(mix.values()):.0%}" for reason, count in mix.most_common())
     NOTES = (
-        f"{DIDS:,} DIDs loaded in {loaded:.0f} s (80% held, 40% sold on to a customer; see bench/routing.py). "
-        f"Numbers asked: {shares}. *in-process*: {IN_PROCESS:,} lookups one after another in this process: the "
+        f"{n.dids:,} DIDs loaded in {loaded:.0f} s (80% held, 40% sold on to a customer; see bench/routing.py). "
+        f"Numbers asked: {shares}. *in-process*: {n.in_process:,} lookups one after another in this process: the "
         "service alone (one SQL query and the decision), then the whole request through Django's WSGI handler "
         "(what gunicorn calls: every middleware, the token check; the server time of a lookup without HTTP "
         "parsing); *queries*: the most one lookup ran. *gunicorn*: `gunicorn billing_portal.wsgi` with DEBUG=0 "
-        f"on 127.0.0.1, 1 or 4 client processes (http.client, one request at a time each) for {SECONDS} s after "
-        "2 s of warm-up; latency is the client's, request sent to response read. Clients and server share the "
-        f"machine's {os.cpu_count()} cores, so lookups/s is what the whole machine does, not the server alone."
+        f"on 127.0.0.1, 1 or 4 client processes (http.client, one request at a time each) for {n.seconds} s after "
+        f"{n.warmup} s of warm-up; latency is the client's, request sent to response read. Clients and server share "
+        f"the machine's {os.cpu_count()} cores, so lookups/s is what the whole machine does, not the server alone."
     )
     return rows

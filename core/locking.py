@@ -18,9 +18,17 @@ transactions insert rows that point at the locked one (a ledger entry naming a D
 
 The functions take querysets, so this module knows no app (core imports none); a test
 (tests/architecture/test_locking.py) fails on a row lock written anywhere else.
+
+Hot paths (a DID purchase) take the same locks through ``prepared_did_lock``,
+``prepared_holding_lock`` and ``prepared_account_lock``: the same statement as lock_did,
+lock_holding and lock_accounts on ``build(*ids)``, compiled once per process (core/prepared.py)
+instead of at every call, and the same order rules.
 """
 
 from django.db import connection
+from django.db.transaction import TransactionManagementError
+
+from core.prepared import Prepared
 
 IMPORT, DID, HOLDING, ACCOUNT = 0, 1, 2, 3
 _NAMES = {IMPORT: "an import", DID: "DIDs", HOLDING: "holdings", ACCOUNT: "accounts"}
@@ -109,3 +117,49 @@ def one_at_a_time(key: int) -> None:
     if connection.vendor == "postgresql":
         with connection.cursor() as cursor:
             cursor.execute("SELECT pg_advisory_xact_lock(%s)", [key])
+
+
+# --- the same locks, compiled once (core/prepared.py) ------------------------------------------
+
+
+def _prepared_step(kind: int) -> None:
+    """_step, and Django's refusal of a lock outside a transaction (which a compiled statement skips)."""
+    if connection.features.has_select_for_update and connection.get_autocommit():
+        raise TransactionManagementError("select_for_update cannot be used outside of a transaction.")
+    _step(kind)
+
+
+def prepared_did_lock(build, arity: int = 1, *, key_change: bool = False):
+    """``lock(*ids)`` is ``lock_did(build(*ids), key_change=key_change)``: ``build`` returns the
+    DID queryset for ``arity`` ids, always of the same shape."""
+    statement = Prepared(lambda *ids: build(*ids).select_for_update(no_key=not key_change, of=("self",))
+                         .order_by("pk")[:1], arity)
+
+    def lock(*ids):
+        _prepared_step(DID)
+        return statement.first(*ids)
+
+    return lock
+
+
+def prepared_holding_lock(build, arity: int = 1):
+    """``lock(*ids)`` is ``lock_holding(build(*ids))``."""
+    statement = Prepared(lambda *ids: build(*ids).select_for_update(no_key=True, of=("self",)).order_by("pk")[:1],
+                         arity)
+
+    def lock(*ids):
+        _prepared_step(HOLDING)
+        return statement.first(*ids)
+
+    return lock
+
+
+def prepared_account_lock(build, arity: int = 1):
+    """``lock(*ids)`` is ``lock_accounts(build(*ids))``: {id: account}."""
+    statement = Prepared(lambda *ids: build(*ids).select_for_update(no_key=True).order_by("pk"), arity)
+
+    def lock(*ids):
+        _prepared_step(ACCOUNT)
+        return {a.pk: a for a in statement.all(*ids)}
+
+    return lock

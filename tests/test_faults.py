@@ -126,16 +126,17 @@ def funded(amount, **kwargs) -> Account:
     return account
 
 
-def after_post(monkeypatch, module, victim):
-    """Pause ``victim`` right after the first ledger post ``module`` makes (its first writes are done)."""
-    real = module.post
+def after_post(monkeypatch, module, victim, name="post"):
+    """Pause ``victim`` right after the first ledger post ``module`` makes (its first writes are done)
+    through its function ``name`` (post, or post_many for the purchase's entries at once)."""
+    real = getattr(module, name)
 
-    def post_then_pause(**kwargs):
-        entry = real(**kwargs)
+    def post_then_pause(*args, **kwargs):
+        entry = real(*args, **kwargs)
         victim.hook()
         return entry
 
-    monkeypatch.setattr(module, "post", post_then_pause)
+    monkeypatch.setattr(module, name, post_then_pause)
 
 
 # --- purchase ----------------------------------------------------------------------------------
@@ -153,7 +154,8 @@ def test_a_purchase_killed_in_the_middle_leaves_nothing_and_a_retry_charges_once
     before = snapshot()
 
     victim = Paused(lambda: purchase_did(buyer_id=buyer.pk, did_id=did.pk, purchase_key="page-view-1"))
-    after_post(monkeypatch, billing.subscriptions.purchase, victim)  # after the setup fee: a subscription and one entry written
+    # After the ledger entries: a subscription, its entries and the balances written.
+    after_post(monkeypatch, billing.subscriptions.purchase, victim, name="post_many")
     kill_in_the_middle(victim)
 
     assert snapshot() == before  # no subscription, no entry, no balance change, the same holder, no history

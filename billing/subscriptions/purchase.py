@@ -4,7 +4,15 @@ Lock order (the same everywhere, so concurrent purchases, releases and
 renewals cannot deadlock):
   1. the DID row;
   2. the seller's subscription on it (when the seller is a reseller);
-  3. the accounts involved, by ascending id (billing.ledger.posting.lock_accounts).
+  3. the accounts involved, by ascending id (core/locking.py).
+
+A purchase is the portal's busiest transaction (bench/purchase.py): its statements are
+compiled once per process (core/prepared.py; core/locking.py's prepared_* locks), its rows
+inserted without Django's per-call query compiler, and it runs eight statements between BEGIN
+and COMMIT (tests/billing/test_purchase_statements.py lists them): lock the DID, lock the
+accounts, insert the subscription, insert the ledger entries, update the balances, set the
+DID's holder, insert the history line and the audit row (bought from a reseller: its holding
+is locked, and the DID's holder stays).
 """
 
 from dataclasses import dataclass
@@ -12,20 +20,56 @@ from datetime import timedelta
 from decimal import Decimal
 
 from django.db import IntegrityError, transaction
-from django.db.models import Sum
+from django.db.models import Subquery, Sum
 from django.utils import timezone
 
 from accounts.models import Account, acting_user
-from audit.record import record
-from billing.ledger.posting import lock_accounts, post
-from billing.models import LedgerEntry, Subscription
-from dids.models import DIDHistory
+from audit.record import entry
+from billing.ledger.posting import post_many
+from billing.models import LedgerEntry, PriceOverride, Subscription
+from billing.prices.resolve import Price, resolve
 from billing.subscriptions.holdings import unsold_holdings
-from billing.prices.lookups import price_for
-from billing.prices.resolve import Price
+from core.locking import prepared_account_lock, prepared_did_lock, prepared_holding_lock
 from core.money import fmt, money, quantize
-from dids.models import DID
-from core.locking import lock_did, lock_holding
+from core.prepared import insert, update
+from dids.models import DID, DIDHistory
+
+# The statements of a purchase, compiled once per process. The locks are lock_did, lock_holding
+# and lock_accounts on these querysets (core/locking.py).
+#
+# The DID, with the buyer's parent: an account's parent never changes once it is made, so it can be
+# read in any statement; it decides which holding to lock next.
+_lock_did = prepared_did_lock(lambda did_id, buyer_id: DID.objects.filter(pk=did_id).annotate(
+    buyer_parent_id=Subquery(Account.objects.filter(pk=buyer_id).order_by().values("parent_id")[:1])), 2)
+# The parent's unsold holding of the DID (billing/subscriptions/holdings.py).
+_lock_seller_holding = prepared_holding_lock(
+    lambda parent_id, did_id: unsold_holdings(parent_id).filter(did_id=did_id), 2)
+
+
+def _override(field: str, did_id, buyer_id, **seller):
+    """A field of the seller's override for the buyer (billing/prices/lookups.find_override; its
+    constraints allow one per seller, buyer and DID: no ORDER BY to plan)."""
+    return Subquery(PriceOverride.objects.filter(did_id=did_id, buyer_id=buyer_id, **seller)
+                    .order_by().values(field)[:1])
+
+
+# The accounts, with the seller's override for the buyer. Read in the statement that locks the
+# accounts, so after the DID's lock, which every price change takes first (billing/prices/book.py):
+# the override read is the latest, and it cannot change before the purchase commits.
+_lock_buyer = prepared_account_lock(lambda buyer_id, did_id: Account.objects.filter(pk=buyer_id).annotate(
+    override_setup_fee=_override("setup_fee", did_id, buyer_id, seller_subscription__isnull=True),
+    override_price=_override("price", did_id, buyer_id, seller_subscription__isnull=True)), 2)
+_lock_buyer_and_seller = prepared_account_lock(
+    lambda buyer_id, seller_id, did_id, holding_id: Account.objects.filter(pk__in=[buyer_id, seller_id]).annotate(
+        override_setup_fee=_override("setup_fee", did_id, buyer_id, seller_subscription_id=holding_id),
+        override_price=_override("price", did_id, buyer_id, seller_subscription_id=holding_id)), 4)
+
+
+@dataclass(frozen=True)
+class _Override:
+    """An override as resolve reads it (its two amounts)."""
+    setup_fee: Decimal
+    price: Decimal
 
 
 # The constraints that mean "someone else holds it now" (PostgreSQL names them; SQLite names the columns).
@@ -89,23 +133,42 @@ def _repeat(done: Subscription, buyer_id: int) -> PurchaseResult:
 
 def _purchase(buyer_id, did_id, purchase_key, by, sell_setup_fee, sell_price, expected, now) -> PurchaseResult:
     now = now or timezone.now()
-    did = lock_did(DID.objects.filter(pk=did_id))  # core/locking.py: the DID, the seller's holding, accounts
+    did = _lock_did(did_id, buyer_id)  # core/locking.py: the DID, the seller's holding, accounts
     if did is None:
         raise PurchaseRefused("This DID does not exist.")
+    try:
+        return _buy(did, buyer_id, purchase_key, by, sell_setup_fee, sell_price, expected, now)
+    except PurchaseRefused:
+        # Refused now, but perhaps carried out already by this very request (a double submit, a
+        # retry: the DID is then held, so the request is refused): that result instead. A request
+        # whose first result is not in the way of a second one (the DID was released since) gets
+        # as far as inserting the subscription, whose unique purchase_key refuses it (purchase_did).
+        done = Subscription.objects.filter(purchase_key=purchase_key).first()
+        if done is not None:
+            return _repeat(done, buyer_id)
+        raise
 
-    done = Subscription.objects.filter(purchase_key=purchase_key).first()
-    if done is not None:
-        return _repeat(done, buyer_id)
 
-    buyer = Account.objects.get(pk=buyer_id)
-    seller_sub = None
-    if buyer.parent_id is not None:
-        seller_sub = lock_holding(unsold_holdings(buyer.parent_id).filter(did=did))
-    accounts = lock_accounts([buyer.pk] + ([buyer.parent_id] if seller_sub else []))
-    buyer = accounts[buyer.pk]
+def _buy(did, buyer_id, purchase_key, by, sell_setup_fee, sell_price, expected, now) -> PurchaseResult:
+    parent_id, seller_sub = did.buyer_parent_id, None
+    if parent_id is not None:
+        seller_sub = _lock_seller_holding(parent_id, did.pk)
+    if seller_sub is not None:
+        accounts = _lock_buyer_and_seller(buyer_id, parent_id, did.pk, seller_sub.pk)
+    else:
+        accounts = _lock_buyer(buyer_id, did.pk)
+    buyer = accounts.get(buyer_id)
+    if buyer is None:
+        raise Account.DoesNotExist(f"No account {buyer_id}.")
+    seller = None  # the operator
+    if seller_sub is not None:
+        seller = buyer.parent = accounts[parent_id]  # the locked row
+    override = None
+    if buyer.override_setup_fee is not None:
+        override = _Override(buyer.override_setup_fee, buyer.override_price)
 
     _refuse_unless_buyable(did, buyer, seller_sub)
-    price = price_for(did, seller_sub, buyer.pk)
+    price = resolve(did, seller_sub, override)  # billing/prices/resolve.py, as price_for
     if expected is not None and tuple(quantize(v) for v in expected) != (price.setup_fee, price.price):
         raise PurchaseRefused(
             f"The price of DID {did.digits} changed a moment ago: it is now "
@@ -126,26 +189,32 @@ def _purchase(buyer_id, did_id, purchase_key, by, sell_setup_fee, sell_price, ex
     if sell_setup < 0 or sell_period < 0:
         raise PurchaseRefused("A sell cost cannot be negative.")
 
-    subscription = Subscription.objects.create(
+    subscription = Subscription(
         did=did, account=buyer, parent=seller_sub, setup_fee=money(price.setup_fee), price=money(price.price),
         billing_type=price.billing_type, billing_days=price.billing_days, period_start=now, period_end=period_end,
         sell_setup_fee=money(sell_setup), sell_price=money(sell_period), purchase_key=purchase_key, started_at=now,
     )
+    insert([subscription])
     balance_before = buyer.balance
-    _charge(buyer, accounts.get(buyer.parent_id) if seller_sub else None, did, subscription, price, by, purchase_key)
+    _charge(buyer, seller, did, subscription, price, by, purchase_key)
     if seller_sub is None:
-        DID.objects.filter(pk=did.pk).update(holder=buyer)
-    DIDHistory.objects.create(
+        did.holder = buyer
+        update([did], ["holder"])
+    seller_name = seller or "the operator"
+    insert([DIDHistory(
         did=did, account=buyer, action=DIDHistory.Action.PURCHASED, setup_fee=money(price.setup_fee),
         price=money(price.price), actor=acting_user(by),
-        description=f"Bought by {buyer} from {buyer.parent or 'the operator'} for {fmt(charge)}",
-    )
-    record("subscription.purchased", did=did, account=buyer, obj=subscription, by=by,
-           summary=f"DID {did.digits} bought by {buyer} from {buyer.parent or 'the operator'} for {fmt(charge)} "
-                   f"(setup {fmt(price.setup_fee)} + price {fmt(price.price)} per {price.billing_days} days)",
-           changes={"holder": (None, f"{buyer.name} ({buyer.number})"), "balance": (balance_before, buyer.balance),
-                    "setup_fee": (None, price.setup_fee), "price": (None, price.price),
-                    "sell_setup_fee": (None, sell_setup), "sell_price": (None, sell_period)})
+        description=f"Bought by {buyer} from {seller_name} for {fmt(charge)}",
+    )])
+    # audit.record.record's row (audit.record.entry), written with the purchase's other inserts.
+    insert([entry(
+        "subscription.purchased", did=did, account=buyer, obj=subscription, by=by,
+        summary=f"DID {did.digits} bought by {buyer} from {seller_name} for {fmt(charge)} "
+                f"(setup {fmt(price.setup_fee)} + price {fmt(price.price)} per {price.billing_days} days)",
+        changes={"holder": (None, f"{buyer.name} ({buyer.number})"), "balance": (balance_before, buyer.balance),
+                 "setup_fee": (None, price.setup_fee), "price": (None, price.price),
+                 "sell_setup_fee": (None, sell_setup), "sell_price": (None, sell_period)},
+    )])
     return PurchaseResult(subscription, charge, repeated=False)
 
 
@@ -175,14 +244,18 @@ def _charge(buyer, seller, did, subscription, price: Price, by, key) -> None:
     The first period is always charged, even at 0, so every period has its one charge."""
     who = f"from {seller}" if seller else "from the operator"
     start, end = subscription.period_start, subscription.period_end
+    entries = []
     if price.setup_fee:
-        post(account=buyer, amount=-price.setup_fee, kind=LedgerEntry.Kind.SETUP_FEE, by=by, did=did,
-             subscription=subscription, description=f"Setup fee for DID {did.digits} {who}",
-             idempotency_key=f"{key}:setup")
-    post(account=buyer, amount=-price.price, kind=LedgerEntry.Kind.DID_PRICE, by=by, did=did,
-         subscription=subscription, period_start=start, period_end=end, idempotency_key=f"{key}:price",
-         description=f"DID {did.digits} first period at {fmt(price.price)} per {price.billing_days} days {who}")
+        entries.append(dict(account=buyer, amount=-price.setup_fee, kind=LedgerEntry.Kind.SETUP_FEE, did=did,
+                            subscription=subscription, description=f"Setup fee for DID {did.digits} {who}",
+                            idempotency_key=f"{key}:setup"))
+    entries.append(dict(
+        account=buyer, amount=-price.price, kind=LedgerEntry.Kind.DID_PRICE, did=did, subscription=subscription,
+        period_start=start, period_end=end, idempotency_key=f"{key}:price",
+        description=f"DID {did.digits} first period at {fmt(price.price)} per {price.billing_days} days {who}"))
     if seller is not None and price.total_now:
-        post(account=seller, amount=price.total_now, kind=LedgerEntry.Kind.SALE, by=by, did=did,
-             subscription=subscription, period_start=start, period_end=end, idempotency_key=f"{key}:sale",
-             description=f"Sold DID {did.digits} to {buyer} (setup {fmt(price.setup_fee)} + price {fmt(price.price)})")
+        entries.append(dict(
+            account=seller, amount=price.total_now, kind=LedgerEntry.Kind.SALE, did=did, subscription=subscription,
+            period_start=start, period_end=end, idempotency_key=f"{key}:sale",
+            description=f"Sold DID {did.digits} to {buyer} (setup {fmt(price.setup_fee)} + price {fmt(price.price)})"))
+    post_many(entries, by=by)

@@ -51,10 +51,14 @@ INSTALLED_APPS = [
     "crispy_forms",
     "crispy_bootstrap5",
     "axes",
+    "django_otp",  # two-factor login (accounts/two_factor.py): TOTP devices and recovery codes
+    "django_otp.plugins.otp_totp",
+    "django_otp.plugins.otp_static",
     "django_countries",
     "djmoney",
     "accounts",
     "audit",  # the audit trail: imports only accounts and Django, so every app below may write to it
+    "notices",  # in-app notices and their e-mails (low balance, renewals, price changes)
     "dids",
     "billing",
     "calls",
@@ -73,6 +77,7 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django_otp.middleware.OTPMiddleware",  # request.user.is_verified(): the second factor of this session
     "audit.middleware.AuditContextMiddleware",  # who and from where, for audit rows (after auth)
     "django.contrib.messages.middleware.MessageMiddleware",
     "accounts.middleware.SuspendedAccountLogoutMiddleware",  # after messages: it says why
@@ -260,7 +265,21 @@ AXES_USERNAME_CALLABLE = "accounts.security.lockout_username"  # case-folded: Ad
 AXES_CLIENT_IP_CALLABLE = "accounts.security.client_ip"
 AXES_LOCKOUT_CALLABLE = "accounts.views.lockout_response"  # the login page, 429
 AXES_ENABLE_ACCESS_FAILURE_LOG = True  # the Login security page lists every failure
-# Proxies in front of the app (nginx: 1). 0 = the client is REMOTE_ADDR. Read by
-# accounts.security.client_ip (python-ipware is not installed); behind nginx with 0, every
-# client has nginx's address and a lockout would hit everyone using that username.
-AXES_IPWARE_PROXY_COUNT = int(os.environ.get("AXES_PROXY_COUNT", "0"))
+# The proxies in front of the app (nginx's address), as addresses or CIDR ranges, comma-separated:
+# X-Forwarded-For is believed only from a peer in this list, and only as far back as the chain
+# stays inside it (accounts.security.client_ip). Empty (the default) = the client is REMOTE_ADDR,
+# whatever header it sends. Used by the login lockout and the audit trail.
+TRUSTED_PROXIES = [p.strip() for p in os.environ.get("TRUSTED_PROXIES", "").split(",") if p.strip()]
+
+# Two-factor login (django-otp, accounts/two_factor.py): optional for everyone; admins must
+# enrol before using any page when this is on (on by default in the production profile).
+REQUIRE_2FA_FOR_ADMINS = env_bool("REQUIRE_2FA_FOR_ADMINS", not DEBUG)
+OTP_TOTP_ISSUER = os.environ.get("OTP_TOTP_ISSUER", "DID portal")
+
+# Forgot password: a reset link by e-mail, valid this long; at most PASSWORD_RESET_RATE requests
+# per address and per e-mail address per hour (accounts/passwords.py).
+PASSWORD_RESET_TIMEOUT = int(os.environ.get("PASSWORD_RESET_TIMEOUT", str(3 * 3600)))
+PASSWORD_RESET_RATE = int(os.environ.get("PASSWORD_RESET_RATE", "5"))
+
+# The address in links sent by e-mail when there is no request (notices from the billing run).
+PORTAL_BASE_URL = os.environ.get("PORTAL_BASE_URL", "http://127.0.0.1:8000")

@@ -14,10 +14,17 @@ urlpatterns = [
     # The load balancer's probe; core.health.HealthCheckMiddleware answers it first.
     path("healthz", healthz, name="healthz"),
     path("accounts/", include("billing_portal.urls.accounts")),
+    # Change password, forgot password, a reset link sent by an admin or a reseller.
+    path("accounts/password/", include("billing_portal.urls.passwords")),
+    # Two-factor login: the code after the password, enrolment, recovery codes.
+    path("accounts/two-factor/", include("billing_portal.urls.two_factor")),
+    # In-app notices and each account's notice settings.
+    path("notices/", include("billing_portal.urls.notices")),
     # The audit trail (/audit/, a DID's and an account's) and "log in as" (full paths inside).
     path("", include("billing_portal.urls.audit")),
     path("dids/<int:pk>/release/", AdminReleaseView.as_view(), name="admin_release"),
     path("dids/", include("billing_portal.urls.dids")),
+    path("portal/customers/", include("billing_portal.urls.customers")),
     path("portal/", include("billing_portal.urls.resellers")),
     # The softswitch's routing lookups (token auth) and the admin's switch tokens.
     path("routing/", include("billing_portal.urls.routing")),

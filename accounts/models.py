@@ -36,6 +36,12 @@ class Account(models.Model):
     credit_limit = MoneyField(max_digits=14, decimal_places=4, default=0, default_currency="USD")
     status = models.CharField(max_length=10, choices=Status.choices, default=Status.ACTIVE)
     created_at = models.DateTimeField(auto_now_add=True)
+    # Low-balance notice (notices/): sent when a charge takes the balance from at or above this
+    # amount to below it, at most once per 24 hours (``low_balance_notified_at``). Null = off.
+    low_balance_threshold = models.DecimalField(
+        "Low balance alert below", max_digits=14, decimal_places=4, null=True, blank=True
+    )
+    low_balance_notified_at = models.DateTimeField(null=True, blank=True, editable=False)
 
     class Meta:
         ordering = ["name"]

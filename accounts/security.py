@@ -7,6 +7,7 @@ from elsewhere. Axes calls the two callables below through ``AXES_USERNAME_CALLA
 """
 
 import ipaddress
+from functools import lru_cache
 
 from axes.helpers import get_cool_off
 from axes.models import AccessAttempt
@@ -27,29 +28,64 @@ def lockout_username(request, credentials=None) -> str | None:
     return str(value).strip().casefold()[:255]  # axes' column holds 255
 
 
-def _valid_ip(value: str) -> bool:
+def _address(value: str | None) -> ipaddress.IPv4Address | ipaddress.IPv6Address | None:
+    """An address as a proxy writes it in X-Forwarded-For: bare, or with a port
+    (``203.0.113.7:51234``, ``[2001:db8::1]:443``); None when it is not an address."""
+    value = (value or "").strip()
+    if value.startswith("[") and "]" in value:
+        value = value[1:value.index("]")]
+    elif value.count(":") == 1:
+        value = value.split(":", 1)[0]
     try:
-        ipaddress.ip_address(value)
+        return ipaddress.ip_address(value)
     except ValueError:
+        return None
+
+
+@lru_cache(maxsize=8)
+def _networks(trusted: tuple[str, ...]) -> tuple:
+    return tuple(ipaddress.ip_network(entry, strict=False) for entry in trusted)
+
+
+def trusted_networks() -> tuple:
+    """``TRUSTED_PROXIES`` as networks (a bare address is a network of one). A typo fails loudly
+    at the first request rather than trusting nothing or everything in silence."""
+    return _networks(tuple(getattr(settings, "TRUSTED_PROXIES", ()) or ()))
+
+
+def _is_trusted(address, networks) -> bool:
+    if address is None:
         return False
-    return True
+    if getattr(address, "ipv4_mapped", None):  # ::ffff:10.0.0.1 is 10.0.0.1
+        address = address.ipv4_mapped
+    return any(address.version == net.version and address in net for net in networks)
 
 
 def client_ip(request) -> str | None:
-    """The client's address. Behind N proxies (``AXES_IPWARE_PROXY_COUNT``, env
-    ``AXES_PROXY_COUNT``) it is the N-th address from the right of X-Forwarded-For: each proxy
-    appends the address it was reached from, and everything further left was sent by the
-    client and may be forged. Without proxies (0), or when the header is shorter than the
-    proxy chain or malformed, REMOTE_ADDR."""
+    """The client's address, as the login lockout (``AXES_CLIENT_IP_CALLABLE``) and the audit trail
+    record it.
+
+    ``X-Forwarded-For`` is believed only when the peer (``REMOTE_ADDR``) is one of
+    ``TRUSTED_PROXIES``; then the header is read from the right, each hop a proxy appended, past
+    every trusted proxy, and the first address that is not one is the client: everything further
+    left was written by the client and may be forged. A peer that is not trusted (a client that
+    reached gunicorn directly) is the client, whatever header it sends. A malformed hop stops the
+    walk at the last proxy that wrote a good one.
+    """
     remote = request.META.get("REMOTE_ADDR") or None
-    count = settings.AXES_IPWARE_PROXY_COUNT or 0
-    if count <= 0:
+    networks = trusted_networks()
+    if not networks or not _is_trusted(_address(remote), networks):
         return remote
-    chain = [part.strip() for part in request.META.get("HTTP_X_FORWARDED_FOR", "").split(",") if part.strip()]
-    if len(chain) < count:
-        return remote
-    candidate = chain[-count]
-    return candidate if _valid_ip(candidate) else remote
+    client = remote
+    hops = [hop for hop in request.META.get("HTTP_X_FORWARDED_FOR", "").split(",") if hop.strip()]
+    for hop in reversed(hops):
+        address = _address(hop)
+        if address is None:
+            break
+        client = str(address)
+        if not _is_trusted(address, networks):
+            break
+    return client
 
 
 def cool_off_minutes() -> int:

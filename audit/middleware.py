@@ -1,6 +1,6 @@
 """Sets the audit context (audit/context.py) for each web request: source "ui", the
 client's address as the login lockout reads it (accounts.security.client_ip: REMOTE_ADDR,
-or X-Forwarded-For behind the configured number of proxies), and the request, whose user
+or X-Forwarded-For when REMOTE_ADDR is one of TRUSTED_PROXIES), and the request, whose user
 and "log in as" admin are read only when a row is written. Put it after
 AuthenticationMiddleware."""
 

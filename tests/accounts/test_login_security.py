@@ -13,13 +13,15 @@ import pytest
 from axes.models import AccessAttempt, AccessFailureLog
 from django.conf import settings
 from django.contrib.auth import password_validation
-from django.test import Client
+from django.test import Client, RequestFactory
 from django.urls import reverse
 
 from accounts.forms_admin import AccountCreateForm
 from accounts.models import Account
 from accounts.security import client_ip, lockout_username
 from accounts.services import account_set_status
+from audit.middleware import AuditContextMiddleware
+from audit.record import record
 from tests.factories import PASSWORD
 
 ROOT = Path(__file__).resolve().parent.parent.parent
@@ -138,26 +140,74 @@ def _request(rf, forwarded=None, remote="10.0.0.2"):
     return rf.get("/", **extra)
 
 
-def test_without_proxies_the_address_is_remote_addr_and_forwarded_for_is_ignored(rf, settings):
-    settings.AXES_IPWARE_PROXY_COUNT = 0
+def test_without_trusted_proxies_the_address_is_remote_addr_and_forwarded_for_is_ignored(rf, settings):
+    settings.TRUSTED_PROXIES = []
     assert client_ip(_request(rf, forwarded="1.2.3.4")) == "10.0.0.2"
 
 
-@pytest.mark.parametrize("count, forwarded, expected", [
-    (1, "203.0.113.7", "203.0.113.7"),  # nginx appended the client
-    (1, "6.6.6.6, 203.0.113.7", "203.0.113.7"),  # the client forged the left part
-    (2, "6.6.6.6, 203.0.113.7, 10.0.0.9", "203.0.113.7"),  # load balancer, then nginx
-    (2, "203.0.113.7", "10.0.0.2"),  # shorter than the proxy chain: not trusted
-    (1, "not-an-address", "10.0.0.2"),
-    (1, None, "10.0.0.2"),
+@pytest.mark.parametrize("trusted, remote, forwarded, expected", [
+    (["10.0.0.2"], "10.0.0.2", "203.0.113.7", "203.0.113.7"),  # nginx appended the client
+    (["10.0.0.2"], "10.0.0.2", "6.6.6.6, 203.0.113.7", "203.0.113.7"),  # the client forged the left part
+    (["10.0.0.0/24"], "10.0.0.2", "6.6.6.6, 203.0.113.7, 10.0.0.9", "203.0.113.7"),  # balancer, then nginx
+    (["10.0.0.0/24"], "10.0.0.2", "10.0.0.7, 10.0.0.9", "10.0.0.7"),  # all trusted: the leftmost
+    (["10.0.0.2"], "10.0.0.2", "not-an-address", "10.0.0.2"),
+    (["10.0.0.2"], "10.0.0.2", "6.6.6.6, garbage, 203.0.113.7", "203.0.113.7"),
+    (["10.0.0.0/24"], "10.0.0.2", "6.6.6.6, garbage, 10.0.0.9", "10.0.0.9"),  # stops at the bad hop
+    (["10.0.0.2"], "10.0.0.2", "203.0.113.7:51234", "203.0.113.7"),  # with a port
+    (["10.0.0.2"], "10.0.0.2", "[2001:db8::7]:443", "2001:db8::7"),
+    (["10.0.0.2"], "10.0.0.2", None, "10.0.0.2"),
+    (["fd00::/8"], "fd00::1", "2001:db8::7", "2001:db8::7"),
+    (["10.0.0.2"], "::ffff:10.0.0.2", "203.0.113.7", "203.0.113.7"),  # IPv4-mapped peer
 ])
-def test_behind_proxies_the_address_is_counted_from_the_right(rf, settings, count, forwarded, expected):
-    settings.AXES_IPWARE_PROXY_COUNT = count
-    assert client_ip(_request(rf, forwarded)) == expected
+def test_behind_trusted_proxies_the_client_is_the_first_untrusted_hop_from_the_right(
+        rf, settings, trusted, remote, forwarded, expected):
+    settings.TRUSTED_PROXIES = trusted
+    assert client_ip(_request(rf, forwarded, remote=remote)) == expected
+
+
+@pytest.mark.parametrize("remote", ["203.0.113.50", "10.0.0.3"])
+def test_a_forged_header_from_an_untrusted_peer_is_ignored(rf, settings, remote):
+    """A client that reaches gunicorn directly (not through the trusted proxy) sends any
+    X-Forwarded-For it likes: it is its own address that counts."""
+    settings.TRUSTED_PROXIES = ["10.0.0.2"]
+    assert client_ip(_request(rf, forwarded="198.51.100.1", remote=remote)) == remote
+
+
+def test_a_forged_header_from_an_untrusted_peer_is_locked_out_and_audited_under_its_real_address(
+        settings, reseller_user):
+    """The issue's reproduction: with the proxy configured, a client connecting directly and
+    forging X-Forwarded-For with a new address on every try is still locked out (its real
+    address is counted), and the audit trail records the real address."""
+    settings.TRUSTED_PROXIES = ["127.0.0.1"]
+    attacker = Client()
+    direct = {"REMOTE_ADDR": "198.51.100.66"}
+    for attempt in range(settings.AXES_FAILURE_LIMIT):
+        attacker.post(reverse("login"), {"username": reseller_user.username, "password": "x"},
+                      HTTP_X_FORWARDED_FOR=f"192.0.2.{attempt + 1}", **direct)
+    assert set(AccessAttempt.objects.values_list("ip_address", flat=True)) == {"198.51.100.66"}
+    locked = attacker.post(reverse("login"), {"username": reseller_user.username, "password": PASSWORD},
+                           HTTP_X_FORWARDED_FOR="192.0.2.200", **direct)
+    assert locked.status_code == 429  # even the right password, from the same real address
+    # Through the proxy, the real client behind it logs in and is audited under its own address.
+    user = Client()
+    response = user.post(reverse("login"), {"username": reseller_user.username, "password": PASSWORD},
+                         HTTP_X_FORWARDED_FOR=HOME, REMOTE_ADDR="127.0.0.1")
+    assert response.status_code == 302
+
+    # The audit trail reads the same address: a row written during a forged direct request.
+    def write_a_row(request):
+        return record("account.updated", account=reseller_user.account, summary="a change")
+
+    forged = RequestFactory().get("/", HTTP_X_FORWARDED_FOR="192.0.2.9", REMOTE_ADDR="198.51.100.66")
+    forged.user = reseller_user
+    assert str(AuditContextMiddleware(write_a_row)(forged).ip) == "198.51.100.66"
+    proxied = RequestFactory().get("/", HTTP_X_FORWARDED_FOR=f"192.0.2.9, {HOME}", REMOTE_ADDR="127.0.0.1")
+    proxied.user = reseller_user
+    assert str(AuditContextMiddleware(write_a_row)(proxied).ip) == HOME
 
 
 def test_behind_a_proxy_each_client_has_its_own_lockout(settings, reseller_user):
-    settings.AXES_IPWARE_PROXY_COUNT = 1
+    settings.TRUSTED_PROXIES = ["127.0.0.1"]
     attacker, user = Client(), Client()
     behind_nginx = {"REMOTE_ADDR": "127.0.0.1"}
     for _ in range(6):
@@ -167,6 +217,23 @@ def test_behind_a_proxy_each_client_has_its_own_lockout(settings, reseller_user)
     response = user.post(reverse("login"), {"username": reseller_user.username, "password": PASSWORD},
                          HTTP_X_FORWARDED_FOR=HOME, **behind_nginx)
     assert response.status_code == 302
+
+
+def test_trusted_proxies_are_checked_at_start(settings):
+    from accounts.checks import trusted_proxies
+
+    settings.TRUSTED_PROXIES = ["10.0.0.1", "10.1.0.0/16", "fd00::/8"]
+    assert trusted_proxies() == []
+    settings.TRUSTED_PROXIES = ["10.0.0.1", "nginx"]
+    assert [problem.id for problem in trusted_proxies()] == ["accounts.E001"]
+
+
+def test_the_removed_proxy_count_is_flagged(settings, monkeypatch):
+    from accounts.checks import trusted_proxies
+
+    settings.TRUSTED_PROXIES = []
+    monkeypatch.setenv("AXES_PROXY_COUNT", "1")
+    assert [problem.id for problem in trusted_proxies()] == ["accounts.W001"]
 
 
 def test_lockout_username_normalises():
@@ -315,13 +382,14 @@ def test_production_cookie_flags():
 
 
 def test_lockout_settings_come_from_the_environment():
-    names = ["AXES_IPWARE_PROXY_COUNT", "AXES_FAILURE_LIMIT", "AXES_COOLOFF_TIME"]
+    names = ["TRUSTED_PROXIES", "AXES_FAILURE_LIMIT", "AXES_COOLOFF_TIME"]
     assert _production_settings(names) == {
-        "AXES_IPWARE_PROXY_COUNT": 0, "AXES_FAILURE_LIMIT": 5, "AXES_COOLOFF_TIME": "0:15:00",
+        "TRUSTED_PROXIES": [], "AXES_FAILURE_LIMIT": 5, "AXES_COOLOFF_TIME": "0:15:00",
     }
-    changed = _production_settings(names, AXES_PROXY_COUNT="1", AXES_FAILURE_LIMIT="8", AXES_COOLOFF_MINUTES="60")
+    changed = _production_settings(names, TRUSTED_PROXIES="127.0.0.1, 10.1.0.0/16", AXES_FAILURE_LIMIT="8",
+                                   AXES_COOLOFF_MINUTES="60")
     assert changed == {
-        "AXES_IPWARE_PROXY_COUNT": 1, "AXES_FAILURE_LIMIT": 8, "AXES_COOLOFF_TIME": "1:00:00",
+        "TRUSTED_PROXIES": ["127.0.0.1", "10.1.0.0/16"], "AXES_FAILURE_LIMIT": 8, "AXES_COOLOFF_TIME": "1:00:00",
     }
 
 

@@ -138,8 +138,9 @@ def _run_buyers(buy, work: list[tuple[int, list[int]]]) -> tuple[float, list[lis
     process's end, each process's latencies in ms)."""
     context = multiprocessing.get_context("fork")
     barrier, results = context.Barrier(len(work) + 1), context.Queue()
+    database = dict(connection.settings_dict)  # the caller's: see _buyer
     connections.close_all()  # no connection shared with the children
-    processes = [context.Process(target=_buyer, args=(buy, account, dids, barrier, results), daemon=True)
+    processes = [context.Process(target=_buyer, args=(buy, account, dids, barrier, results, database), daemon=True)
                  for account, dids in work]
     for process in processes:
         process.start()
@@ -158,8 +159,15 @@ def _run_buyers(buy, work: list[tuple[int, list[int]]]) -> tuple[float, list[lis
     return wall, [latencies for _, latencies in outcomes]
 
 
-def _buyer(buy, account: int, dids: list[int], barrier, results) -> None:
+def _buyer(buy, account: int, dids: list[int], barrier, results, database: dict) -> None:
     try:
+        # A connection of our own to the caller's database. The caller closed its connections before the
+        # fork, but Django keeps them per thread and context, and a forked child can find a wrapper the
+        # caller's close did not reach, still open on the parent's socket (seen under pytest after a
+        # Playwright test: it was the tests' database, with none of the DIDs). Drop it unclosed (closing
+        # would end the parent's session) and connect anew.
+        connection.connection = None
+        connection.settings_dict.update(database)
         connection.ensure_connection()  # connect before the start, not inside the timing
         barrier.wait(timeout=120)
         latencies = [timed_ms(buy, account, did_id)[0] for did_id in dids]

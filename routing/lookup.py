@@ -18,7 +18,7 @@ INVALID_NUMBER = "invalid_number"  # not a phone number at all
 UNKNOWN_NUMBER = "unknown_number"  # no such DID
 INACTIVE = "inactive"  # the DID's status is not Active
 NO_HOLDER = "no_holder"  # nobody holds it
-SUSPENDED = "suspended"  # a renewal failed (grace period) or an account is suspended, at any level
+SUSPENDED = "suspended"  # a renewal failed (grace period) at any level, or the account using it is suspended
 NO_DESTINATION = "no_destination"  # the account using it has not said where calls go
 INVALID_DESTINATION = "invalid_destination"  # a destination a switch could misread (see below)
 
@@ -94,9 +94,11 @@ def decide(number: str, rows) -> Answer:
     )
     if not chain:
         return Answer(number, NO_HOLDER)
-    if any(level.in_grace or level.account_suspended for level in chain):
-        return Answer(number, SUSPENDED)
     user = chain[-1]  # the bottom of the chain uses the number
+    # A suspended reseller above it does not stop its customer's calls (issue 16): only the billing
+    # rules end a number bought below it (grace, the release cascade).
+    if any(level.in_grace for level in chain) or user.account_suspended:
+        return Answer(number, SUSPENDED)
     if not user.call_type or not user.destination:
         return Answer(number, NO_DESTINATION)
     if user.call_type not in CALL_TYPES or not _SAFE_DESTINATION.fullmatch(user.destination):

@@ -6,6 +6,13 @@ renewals cannot deadlock):
   2. the seller's subscription on it (when the seller is a reseller);
   3. the accounts involved, by ascending id (core/locking.py).
 
+Whether the seller may sell it (billing/subscriptions/sellable.py) is read from these rows: the
+seller's status from its locked account row, the DID's chain in grace by the statement that locks
+the seller's holding. That statement starts once the DID is locked, and the billing run puts a
+holding in grace only with its DID locked, so it sees the run's latest commit (the DID's own lock
+statement would not: its snapshot is taken before it waits for the run's lock, and the run does
+not change the DID row). An account is suspended with its row locked, which the purchase locks too.
+
 A purchase is the portal's busiest transaction (bench/purchase.py): its statements are
 compiled once per process (core/prepared.py; core/locking.py's prepared_* locks), its rows
 inserted without Django's per-call query compiler, and it runs eight statements between BEGIN
@@ -20,7 +27,7 @@ from datetime import timedelta
 from decimal import Decimal
 
 from django.db import IntegrityError, transaction
-from django.db.models import Subquery, Sum
+from django.db.models import OuterRef, Subquery, Sum
 from django.utils import timezone
 
 from accounts.models import Account, acting_user
@@ -29,6 +36,7 @@ from billing.ledger.posting import post_many
 from billing.models import LedgerEntry, PriceOverride, Subscription
 from billing.prices.resolve import Price, resolve
 from billing.subscriptions.holdings import unsold_holdings
+from billing.subscriptions.sellable import chain_in_grace, refusal
 from core.locking import prepared_account_lock, prepared_did_lock, prepared_holding_lock
 from core.money import fmt, money, quantize
 from core.prepared import insert, update
@@ -41,9 +49,11 @@ from dids.models import DID, DIDHistory
 # read in any statement; it decides which holding to lock next.
 _lock_did = prepared_did_lock(lambda did_id, buyer_id: DID.objects.filter(pk=did_id).annotate(
     buyer_parent_id=Subquery(Account.objects.filter(pk=buyer_id).order_by().values("parent_id")[:1])), 2)
-# The parent's unsold holding of the DID (billing/subscriptions/holdings.py).
+# The parent's unsold holding of the DID (billing/subscriptions/holdings.py), with whether a link of the
+# DID's chain is in grace (read here, not with the DID's lock: see above).
 _lock_seller_holding = prepared_holding_lock(
-    lambda parent_id, did_id: unsold_holdings(parent_id).filter(did_id=did_id), 2)
+    lambda parent_id, did_id: unsold_holdings(parent_id).filter(did_id=did_id)
+    .annotate(chain_in_grace=chain_in_grace(OuterRef("did_id"))), 2)
 
 
 def _override(field: str, did_id, buyer_id, **seller):
@@ -167,7 +177,7 @@ def _buy(did, buyer_id, purchase_key, by, sell_setup_fee, sell_price, expected, 
     if buyer.override_setup_fee is not None:
         override = _Override(buyer.override_setup_fee, buyer.override_price)
 
-    _refuse_unless_buyable(did, buyer, seller_sub)
+    _refuse_unless_buyable(did, buyer, seller, seller_sub)
     price = resolve(did, seller_sub, override)  # billing/prices/resolve.py, as price_for
     if expected is not None and tuple(quantize(v) for v in expected) != (price.setup_fee, price.price):
         raise PurchaseRefused(
@@ -218,7 +228,7 @@ def _buy(did, buyer_id, purchase_key, by, sell_setup_fee, sell_price, expected, 
     return PurchaseResult(subscription, charge, repeated=False)
 
 
-def _refuse_unless_buyable(did: DID, buyer: Account, seller_sub) -> None:
+def _refuse_unless_buyable(did: DID, buyer: Account, seller: Account | None, seller_sub) -> None:
     if not buyer.is_active:
         raise PurchaseRefused("Your account is suspended and cannot buy DIDs.")
     if not did.is_active:
@@ -237,6 +247,9 @@ def _refuse_unless_buyable(did: DID, buyer: Account, seller_sub) -> None:
         ).exists():
             raise PurchaseRefused(f"DID {did.digits} was just bought by someone else.")
         raise PurchaseRefused(f"DID {did.digits} is not in your seller's pool.")
+    reason = refusal(did.digits, seller_active=seller.is_active, chain_in_grace=seller_sub.chain_in_grace)
+    if reason:
+        raise PurchaseRefused(reason)
 
 
 def _charge(buyer, seller, did, subscription, price: Price, by, key) -> None:

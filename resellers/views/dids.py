@@ -15,6 +15,7 @@ from billing.subscriptions.pool import pool_for
 from billing.prices.lookups import price_for, prices_for
 from billing.subscriptions.purchase import PurchaseRefused, purchase_did
 from billing.subscriptions.purchase_keys import new_purchase_key, verify_purchase_key
+from billing.subscriptions.sellable import seller_suspended, why_not_for_sale
 from billing.subscriptions.release import ReleaseRefused, release_did
 from core.listing import paginate
 from core.money import fmt
@@ -73,11 +74,14 @@ class MyDIDsView(AccountRequiredMixin, TemplateView):
 
 
 class BuyDIDsView(AccountRequiredMixin, TemplateView):
-    """Buy DIDs: the parent's unsold Active DIDs at the price this account would pay."""
+    """Buy DIDs: the parent's unsold Active DIDs at the price this account would pay; when the
+    parent is a suspended reseller, a notice saying so instead of an empty table."""
 
     template_name = "resellers/buy_dids.html"
 
     def get_context_data(self, **kwargs):
+        if seller_suspended(self.account):  # billing/subscriptions/sellable.py: nothing of its is for sale
+            return super().get_context_data(seller_suspended=True, **kwargs)
         pool = _number_filter(self.request, pool_for(self.account))
         # Without NUL: PostgreSQL refuses it in a query (a 500).
         country = self.request.GET.get("country", "").replace("\x00", "").strip().upper()[:2]
@@ -113,7 +117,15 @@ class PurchaseView(AccountRequiredMixin, TemplateView):
         return did, price_for(did, seller_holding(self.account, did.pk), self.account.pk)
 
     def get(self, request, did_pk):
-        did, price = self._offer(did_pk)
+        try:
+            did, price = self._offer(did_pk)
+        except Http404:
+            # A number of its seller's that cannot be sold now (Buy DIDs was open a while): why, on Buy DIDs.
+            reason = why_not_for_sale(self.account, did_pk)
+            if not reason:
+                raise
+            messages.error(request, reason)
+            return redirect("resellers:buy")
         form = PurchaseForm(
             initial={
                 "purchase_key": new_purchase_key(

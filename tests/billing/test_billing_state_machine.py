@@ -264,9 +264,12 @@ class BillingMachine(RuleBasedStateMachine):
         buyer_id = self.acc[name]
         buyer = Account.objects.get(pk=buyer_id)
         product = DID.objects.get(pk=did_id)
-        # The pool (README): the operator's unheld DIDs, or what the parent holds and has not sold on.
+        # The pool (README): the operator's unheld DIDs, or what the parent holds and has not sold on
+        # while no link of the DID's chain is in grace (billing/subscriptions/sellable.py; no account is
+        # ever suspended here).
         seller_sub = seller_holding(buyer, did_id)
-        in_pool = product.holder_id is None if buyer.parent_id is None else seller_sub is not None
+        unpaid = Subscription.objects.filter(did_id=did_id, status="active", grace_until__isnull=False).exists()
+        in_pool = product.holder_id is None if buyer.parent_id is None else seller_sub is not None and not unpaid
         price = price_for(product, seller_sub, buyer_id)
         affordable = price.total_now <= buyer.balance.amount + buyer.credit_limit.amount
         seller = TREE[name]

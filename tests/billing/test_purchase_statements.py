@@ -67,8 +67,8 @@ FROM_THE_OPERATOR = [
 FROM_A_RESELLER = [
     "SAVEPOINT",
     "LOCK dids_did",
-    "LOCK billing_subscription",  # the reseller's holding
-    "LOCK accounts_account",  # buyer and reseller, with the reseller's override for the buyer
+    "LOCK billing_subscription",  # the reseller's holding, with whether a link of the DID's chain is in grace
+    "LOCK accounts_account",  # buyer and reseller (its status), with the reseller's override for the buyer
     "INSERT billing_subscription",
     "INSERT billing_ledgerentry",  # the buyer's two entries and the reseller's sale
     "UPDATE accounts_account",  # both balances

@@ -79,7 +79,7 @@ def test_unlimited_calls_set_no_limit(fetch, chain):
 @pytest.mark.parametrize("change, reason, response, cause", [
     (lambda c: DID.objects.filter(pk=c["did"].pk).update(status="inactive"), "inactive", "404 Not Found",
      "UNALLOCATED_NUMBER"),
-    (lambda c: Account.objects.filter(pk=c["reseller"].pk).update(status="suspended"), "suspended", "403 Forbidden",
+    (lambda c: Account.objects.filter(pk=c["customer"].pk).update(status="suspended"), "suspended", "403 Forbidden",
      "CALL_REJECTED"),
     (lambda c: set_destination(c["bottom"], "", ""), "no_destination", "480 Temporarily Unavailable",
      "SUBSCRIBER_ABSENT"),

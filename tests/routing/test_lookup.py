@@ -95,10 +95,15 @@ def test_suspended_when_a_renewal_failed_at_any_level(ask, chain, level):
     assert answer(ask(NUMBER)) == refused(NUMBER, "suspended")
 
 
-@pytest.mark.parametrize("holder", ["reseller", "customer"])
-def test_suspended_when_an_account_of_the_chain_is_suspended(ask, chain, holder):
-    Account.objects.filter(pk=chain[holder].pk).update(status=Account.Status.SUSPENDED)
+def test_suspended_when_the_account_using_it_is_suspended(ask, chain):
+    Account.objects.filter(pk=chain["customer"].pk).update(status=Account.Status.SUSPENDED)
     assert answer(ask(NUMBER)) == refused(NUMBER, "suspended")
+
+
+def test_a_suspended_reseller_above_does_not_stop_its_customers_calls(ask, chain):
+    """Suspending a reseller leaves its customers' numbers to the billing rules (issue 16)."""
+    Account.objects.filter(pk=chain["reseller"].pk).update(status=Account.Status.SUSPENDED)
+    assert answer(ask(NUMBER))["destination"] == DESTINATION
 
 
 def test_no_destination_at_the_bottom_even_if_the_seller_has_one(ask, chain):

@@ -7,6 +7,7 @@ account without a parent buys directly from the operator (the admin).
 from django.contrib.auth.models import AbstractUser
 from django.db import models
 from django.db.models import Q
+from django.utils import timezone
 from djmoney.models.fields import MoneyField
 
 from accounts.numbers import unique_account_number
@@ -95,3 +96,21 @@ class User(AbstractUser):
     @property
     def is_portal_admin(self) -> bool:
         return self.is_active and (self.is_staff or self.is_superuser)
+
+
+class PasswordResetRequest(models.Model):
+    """One "Forgot password?" request, kept for an hour: the rate limit counts these per client
+    address and per e-mail address (accounts/passwords.py). In the database, so every app server
+    counts the same requests. The address typed is kept only as a keyed hash (``email_digest``):
+    the table never holds an address somebody typed."""
+
+    at = models.DateTimeField(default=timezone.now)
+    client_ip = models.GenericIPAddressField(null=True, blank=True)
+    email_digest = models.CharField(max_length=64)
+
+    class Meta:
+        indexes = [
+            models.Index(fields=["at"], name="reset_request_at"),  # removing the expired ones
+            models.Index(fields=["client_ip", "at"], name="reset_request_ip_at"),
+            models.Index(fields=["email_digest", "at"], name="reset_request_email_at"),
+        ]

@@ -78,6 +78,7 @@ MIDDLEWARE = [
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django_otp.middleware.OTPMiddleware",  # request.user.is_verified(): the second factor of this session
+    "accounts.middleware_two_factor.SecondFactorRequiredMiddleware",  # the code first (REQUIRE_2FA_FOR_ADMINS: admins)
     "audit.middleware.AuditContextMiddleware",  # who and from where, for audit rows (after auth)
     "django.contrib.messages.middleware.MessageMiddleware",
     "accounts.middleware.SuspendedAccountLogoutMiddleware",  # after messages: it says why

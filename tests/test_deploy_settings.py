@@ -43,3 +43,19 @@ def test_collectstatic_works_with_production_settings(tmp_path):
     )
     assert result.returncode == 0, result.stdout + result.stderr
     assert (tmp_path / "staticfiles.json").exists() and list(tmp_path.glob("bootstrap/css/bootstrap.min.*.css"))
+
+
+def _production_setting(name: str, **env) -> str:
+    """One setting as the production profile (DEBUG=0) reads it, with ``env`` and nothing else set for it."""
+    full_env = {k: v for k, v in _clean_env().items() if k != name}
+    full_env.update(DEBUG="0", SECRET_KEY=secrets.token_urlsafe(60), ALLOWED_HOSTS="portal.example.com", **env)
+    result = subprocess.run([sys.executable, "manage.py", "shell", "--no-imports", "-c",
+                             f"from django.conf import settings; print(settings.{name})"],
+                            cwd=ROOT, env=full_env, capture_output=True, text=True)
+    assert result.returncode == 0, result.stdout + result.stderr
+    return result.stdout.strip().splitlines()[-1]  # after the shell's own notes
+
+
+def test_production_requires_two_factor_login_for_admins_unless_turned_off():
+    assert _production_setting("REQUIRE_2FA_FOR_ADMINS") == "True"
+    assert _production_setting("REQUIRE_2FA_FOR_ADMINS", REQUIRE_2FA_FOR_ADMINS="0") == "False"

@@ -5,11 +5,14 @@ source), one DID's (/dids/<pk>/audit/, also after the DID was deleted) and one a
 (/accounts/manage/<pk>/audit/). Newest first, keyset pages, a fixed number of queries.
 Nothing here edits or deletes an entry; there is no such page.
 
-Log in as (POST /accounts/manage/<pk>/login-as/, admin only): writes a
-``session.login_as`` row, logs the account's user in, and keeps the admin's id in the
-session, so every row written meanwhile has the account's user as actor and the admin as
-``on_behalf_of``, and every page shows the banner with Return to admin
-(POST /accounts/return/, ``session.login_as_ended``).
+Log in as: an admin into any account (POST /accounts/manage/<pk>/login-as/) or a reseller
+into an account directly below it (POST /portal/customers/<number>/login-as/,
+resellers/views/customers/login_as.py, on ``BaseLoginAsView`` here). It writes a
+``session.login_as`` row, logs the account's user in, and keeps the one who started it (its
+id, name, where Return leads and, when its session had passed two-factor, its device) in the
+session, so every row written meanwhile has the account's user as actor and that user as
+``on_behalf_of``, and every page shows the banner with "Return to admin" or "Return to <the
+reseller's account>" (POST /accounts/return/, ``session.login_as_ended``).
 """
 
 import re
@@ -23,12 +26,15 @@ from django.core.exceptions import PermissionDenied
 from django.db import transaction
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect
+from django.urls import reverse
 from django.utils.crypto import constant_time_compare
 from django.views import View
 from django.views.generic import TemplateView
+from django_otp import login as otp_login
+from django_otp.models import Device
 
 from accounts.models import Account, User
-from accounts.permissions import AdminRequiredMixin
+from accounts.permissions import AdminRequiredMixin, manages
 from audit.context import LOGIN_AS_SESSION_KEY, login_as_admin
 from audit.models import ACTIONS, AuditEntry
 from audit.record import record
@@ -135,13 +141,28 @@ class AccountAuditView(AuditListView):
 # --- log in as ------------------------------------------------------------------------
 
 
-class LoginAsView(AdminRequiredMixin, View):
-    """POST only (GET: 405). The account must be active and have an active, non-staff login."""
+class BaseLoginAsView(View):
+    """POST only (GET: 405). The account must be active and have an active, non-staff login.
+    Subclasses decide who may start it (their mixins) and set where Return leads."""
 
     http_method_names = ["post"]
 
-    def post(self, request, pk):
-        account = get_object_or_404(Account, pk=pk)
+    def return_url(self, account: Account) -> str:
+        """Where Return (and a refusal) leads: the account's page for the one who started it."""
+        raise NotImplementedError
+
+    def return_label(self) -> str:
+        """The banner's "Return to ...": "admin" or the reseller's account name."""
+        raise NotImplementedError
+
+    def who(self) -> str:
+        """The one who starts it, as the audit rows name it."""
+        return self.request.user.get_username()
+
+    def log_in_as(self, request, account: Account):
+        if login_as_admin(request):
+            # One "log in as" at a time: Return must lead back to the one who started it.
+            raise PermissionDenied("Return from the account you are viewing as first.")
         user = User.objects.filter(account=account).first()
         refusal = None
         if not account.is_active:
@@ -152,39 +173,74 @@ class LoginAsView(AdminRequiredMixin, View):
             refusal = "That login is an admin's; log in as accounts only."
         if refusal:
             messages.error(request, refusal)
-            return redirect("billing:account", pk=account.pk)
-        admin = request.user
-        stored = {"id": admin.pk, "username": admin.get_username(), "hash": admin.get_session_auth_hash(),
-                  "as_user": user.pk, "account": account.pk}
+            return redirect(self.return_url(account))
+        starter = request.user
+        stored = {"id": starter.pk, "username": starter.get_username(), "hash": starter.get_session_auth_hash(),
+                  "as_user": user.pk, "account": account.pk, "return_url": self.return_url(account),
+                  "return_label": self.return_label()}
+        # A session that passed two-factor keeps it for the way back (ReturnFromLoginAsView).
+        is_verified = getattr(starter, "is_verified", None)
+        if is_verified is not None and is_verified():
+            stored["otp_device"] = starter.otp_device.persistent_id
         with transaction.atomic():
-            record("session.login_as", account=account, obj=user, by=admin,
-                   summary=f"{admin.get_username()} logged in as {account.name} ({account.number}), "
+            record("session.login_as", account=account, obj=user, by=starter,
+                   summary=f"{self.who()} logged in as {account.name} ({account.number}), "
                            f"user {user.get_username()}")
-            login(request, user, backend=BACKEND)  # a new session: the admin's own ends here
+            login(request, user, backend=BACKEND)  # a new session: the starter's own ends here
             request.session[LOGIN_AS_SESSION_KEY] = stored  # after login(): it starts a new session
         return redirect("home")  # the banner (templates/audit/impersonation_banner.html) says the rest
 
 
+class LoginAsView(AdminRequiredMixin, BaseLoginAsView):
+    """An admin, into any account (/accounts/manage/<pk>/login-as/)."""
+
+    def post(self, request, pk):
+        return self.log_in_as(request, get_object_or_404(Account, pk=pk))
+
+    def return_url(self, account: Account) -> str:
+        return reverse("billing:account", args=[account.pk])
+
+    def return_label(self) -> str:
+        return "admin"
+
+
+def may_return_to(starter: User, account: Account) -> bool:
+    """Whether the one who started a "log in as" may still be logged in again from it: an
+    active admin, or an active reseller the account is still directly below."""
+    return starter.is_active and manages(starter, account)
+
+
 class ReturnFromLoginAsView(LoginRequiredMixin, View):
-    """POST only. Only a session started by "log in as" has an admin to return to."""
+    """POST only. Only a session started by "log in as" has someone to return to."""
 
     http_method_names = ["post"]
 
     def post(self, request):
         stored = login_as_admin(request)
         if not stored or stored.get("as_user") != request.user.pk:
-            raise PermissionDenied("This session was not started by an admin's \"log in as\".")
-        admin = User.objects.filter(pk=stored.get("id")).first()
-        if admin is None or not admin.is_portal_admin or not constant_time_compare(
-                admin.get_session_auth_hash(), stored.get("hash", "")):
-            # The admin was deactivated or changed its password meanwhile: no way back without a login.
-            logout(request)
-            messages.warning(request, "Log in again as the admin.")
-            return redirect("login")
+            raise PermissionDenied("This session was not started by \"log in as\".")
         account = request.user.account
+        starter = User.objects.select_related("account").filter(pk=stored.get("id")).first()
+        if starter is None or not may_return_to(starter, account) or not constant_time_compare(
+                starter.get_session_auth_hash(), stored.get("hash", "")):
+            # Deactivated, suspended or a changed password meanwhile: no way back without a login.
+            logout(request)
+            messages.warning(request, f"Log in again as {stored.get('username') or 'yourself'}.")
+            return redirect("login")
         with transaction.atomic():
-            record("session.login_as_ended", account=account, obj=request.user, by=admin,
-                   summary=f"{admin.get_username()} stopped viewing as {account.name} ({account.number})")
-            login(request, admin, backend=BACKEND)
-        messages.info(request, f"Back as {admin.get_username()}.")
-        return redirect("billing:account", pk=account.pk)
+            record("session.login_as_ended", account=account, obj=request.user, by=starter,
+                   summary=f"{stored.get('username')} stopped viewing as {account.name} ({account.number})")
+            login(request, starter, backend=BACKEND)
+        self._restore_two_factor(request, starter, stored.get("otp_device"))
+        messages.info(request, f"Back as {starter.get_username()}.")
+        return redirect(stored.get("return_url") or "home")
+
+    @staticmethod
+    def _restore_two_factor(request, starter: User, device_id: str | None) -> None:
+        """The starter's session had passed two-factor: so does the one it gets back, with the
+        same device, while that device still exists, is confirmed and is the starter's."""
+        if not device_id:
+            return
+        device = Device.from_persistent_id(device_id)
+        if device is not None and device.user_id == starter.pk and device.confirmed:
+            otp_login(request, device)

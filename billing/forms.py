@@ -1,5 +1,5 @@
-"""Forms of the money pages: Add funds, Adjustment, the statement's date filter, Edit Info's
-SELL COST (prices and call rates), a DID's destination."""
+"""Forms of the money pages: Add funds, Adjustment, a reseller's Record payment and Adjustment,
+the statement's date filter, Edit Info's SELL COST (prices and call rates), a DID's destination."""
 
 import uuid
 from datetime import date
@@ -40,6 +40,35 @@ class _IdempotentForm(forms.Form):
         return helper
 
 
+class AccountKeyedForm(_IdempotentForm):
+    """An idempotent form keyed per account: its hidden key names the account the form was
+    shown for ("<account number>:<uuid>"), and the ledger key embeds it. A key taken from one
+    account's form and posted to another account's page is refused (nothing posted), and two
+    accounts' keys can never meet in ``post_once``."""
+
+    idempotency_key = forms.CharField(widget=forms.HiddenInput, max_length=60)
+
+    def __init__(self, *args, account_number: str, **kwargs):
+        self.account_number = account_number
+        kwargs["initial"] = {"idempotency_key": f"{account_number}:{uuid.uuid4()}", **(kwargs.get("initial") or {})}
+        super().__init__(*args, **kwargs)
+
+    def clean_idempotency_key(self):
+        number, _, key = self.cleaned_data["idempotency_key"].partition(":")
+        try:
+            key = uuid.UUID(key)
+        except ValueError:
+            raise forms.ValidationError("This form has expired. Reload the page and try again.", code="invalid")
+        if number != self.account_number:
+            raise forms.ValidationError("This form was made for another account. Reload the page and try again.",
+                                        code="other_account")
+        return key
+
+    @property
+    def ledger_key(self) -> str:
+        return f"{self.key_prefix}:{self.account_number}:{self.cleaned_data['idempotency_key']}"
+
+
 class AddFundsForm(_IdempotentForm):
     key_prefix = "refill"
     prefix = "funds"
@@ -58,9 +87,8 @@ class AddFundsForm(_IdempotentForm):
         return amount
 
 
-class AdjustmentForm(_IdempotentForm):
-    key_prefix = "adjust"
-    prefix = "adjust"
+class _AdjustmentFields(forms.Form):
+    """An adjustment's amount and reason (the admin's form and a reseller's)."""
 
     amount = MoneyAmountField(
         label="Amount (USD)",
@@ -68,10 +96,6 @@ class AdjustmentForm(_IdempotentForm):
         help_text="Positive credits the account, negative (e.g. -5.0000) debits it.",
     )
     reason = forms.CharField(label="Reason", max_length=255, help_text="Shown on the account's statement.")
-
-    def __init__(self, *args, account_id: int, **kwargs):
-        super().__init__(*args, **kwargs)
-        self.helper = self._helper(reverse("billing:adjust", args=[account_id]), "Post Adjustment")
 
     def clean_amount(self):
         amount = self.cleaned_data["amount"]
@@ -84,6 +108,39 @@ class AdjustmentForm(_IdempotentForm):
         if not reason:
             raise forms.ValidationError("Enter the reason for this adjustment.", code="required")
         return reason
+
+
+class AdjustmentForm(_AdjustmentFields, _IdempotentForm):
+    key_prefix = "adjust"
+    prefix = "adjust"
+
+    def __init__(self, *args, account_id: int, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.helper = self._helper(reverse("billing:adjust", args=[account_id]), "Post Adjustment")
+
+
+class AccountAdjustmentForm(_AdjustmentFields, AccountKeyedForm):
+    """A reseller's adjustment on an account directly below it, keyed per account."""
+
+    key_prefix = "adjust"
+
+
+class PaymentForm(AccountKeyedForm):
+    """Record payment: a customer paid its reseller (cash, bank transfer), keyed per account."""
+
+    key_prefix = "payment"
+
+    amount = MoneyAmountField(label="Amount (USD)", min_value=None, help_text="Above 0, at most 4 decimal places.")
+    reference = forms.CharField(
+        label="Reference", max_length=255, required=False,
+        help_text="How it was paid: a receipt number, a bank transfer's reference. Shown on the statement.",
+    )
+
+    def clean_amount(self):
+        amount = self.cleaned_data["amount"]
+        if amount <= 0:
+            raise forms.ValidationError("Enter an amount above 0.", code="not_positive")
+        return amount
 
 
 class StatementFilterForm(forms.Form):

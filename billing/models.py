@@ -30,6 +30,8 @@ class LedgerEntry(models.Model):
         # A reseller's credit for the calls of the account below it, at its SELL COST rates.
         CALL_SALES = "call_sales", "Call charges to account below"
         ADJUSTMENT = "adjustment", "Adjustment"
+        # A customer paid its reseller outside the portal (cash, bank transfer); the reseller records it.
+        PAYMENT = "payment", "Payment received"
         SALE = "sale", "Sale to account"
         RELEASE = "release", "Release"  # amount 0: the statement says when and why a DID was lost
 

@@ -8,6 +8,8 @@ one more savepoint, so no request sees what an earlier one changed.
 
 Roles:      anonymous, admin, resellerA, resellerB, subresellerA (a reseller under A),
             customerA (under A), customerB (under B).
+Also an account without a session of its own: grandchildA, a customer under subresellerA
+            (one level too deep for resellerA's Customers pages).
 DIDs:       see CHAINS: who holds each one, top of the chain first.
 Also:       two providers, a DID import (with a rejected row), a CDR import (charged calls
             and a rejected row), a switch token, ledger entries for every account, a destination,
@@ -54,7 +56,8 @@ CUST_B = "customerB"
 ROLES = (ANONYMOUS, ADMIN, RES_A, RES_B, SUB_A, CUST_A, CUST_B)
 ACCOUNT_ROLES = (RES_A, RES_B, SUB_A, CUST_A, CUST_B)
 RESELLERS = (RES_A, RES_B, SUB_A)
-PARENT = {RES_A: None, RES_B: None, SUB_A: RES_A, CUST_A: RES_A, CUST_B: RES_B}
+GRAND_A = "grandchildA"  # a customer under subresellerA; no role of its own (no session)
+PARENT = {RES_A: None, RES_B: None, SUB_A: RES_A, CUST_A: RES_A, CUST_B: RES_B, GRAND_A: SUB_A}
 
 # Every DID of the world and its chain of holders, top first. Purchases go top down.
 CHAINS = {
@@ -151,7 +154,9 @@ def build_world() -> World:
         kind = Account.Kind.RESELLER if role in RESELLERS else Account.Kind.CUSTOMER
         parent = users[PARENT[role]].account if PARENT[role] else None
         users[role] = make_account_user(kind, parent=parent, name=f"Security {role}", email=f"{role}@example.com")
-    accounts = {role: users[role].account for role in ACCOUNT_ROLES}
+    users[GRAND_A] = make_account_user(Account.Kind.CUSTOMER, parent=users[SUB_A].account, name=f"Security {GRAND_A}",
+                                       email=f"{GRAND_A}@example.com")
+    accounts = {role: users[role].account for role in (*ACCOUNT_ROLES, GRAND_A)}
     for role in ACCOUNT_ROLES:
         add_funds(account_id=accounts[role].pk, amount=MONEY("500"), by=admin, description="World funds")
 

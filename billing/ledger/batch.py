@@ -4,6 +4,8 @@ The same rules as billing.ledger.posting.post (each entry continues its account'
 the balance moves with it, accounts are locked by the caller), but the entries
 go in with one INSERT (plain tuples, no model instances) and the balances with
 one UPDATE per flush, instead of three statements per entry. The database triggers check every row the same way.
+An account that a flush takes below its low-balance threshold gets its notice (notices/low_balance.py),
+as with post.
 """
 
 from decimal import Decimal
@@ -16,6 +18,7 @@ from accounts.models import Account
 from billing.models import LedgerEntry
 from core.bulk_update import insert_rows, update_rows
 from core.money import money, quantize
+from notices.low_balance import warn_crossed
 
 CURRENCY = settings.PORTAL_CURRENCY
 COLUMNS = ["account_id", "seq", "kind", "amount", "amount_currency", "balance_before", "balance_before_currency",
@@ -29,6 +32,7 @@ class LedgerBatch:
         self.accounts = accounts
         self._rows: list[tuple] = []
         self._touched: set[int] = set()
+        self._starts: dict[int, Decimal] = {}  # each touched account's balance before the unflushed entries
         self._last_seq: dict[int, int] = {}
         self.resync(accounts.keys())
 
@@ -53,6 +57,7 @@ class LedgerBatch:
         amount = quantize(amount)
         before = quantize(account.balance.amount)
         after = before + amount
+        self._starts.setdefault(account_id, before)
         seq = self._last_seq[account_id] + 1
         self._rows.append((account_id, seq, kind, amount, CURRENCY, before, CURRENCY, after, CURRENCY, did_id,
                            subscription_id, period_start, period_end, description[:255], timezone.now()))
@@ -64,5 +69,7 @@ class LedgerBatch:
         if not self._rows:
             return
         insert_rows(LedgerEntry, COLUMNS, self._rows)
-        update_rows(Account, ["balance"], [self.accounts[i] for i in sorted(self._touched)])
-        self._rows, self._touched = [], set()
+        touched = [self.accounts[i] for i in sorted(self._touched)]
+        warned = warn_crossed(touched, self._starts)
+        update_rows(Account, ["balance", "low_balance_notified_at"] if warned else ["balance"], touched)
+        self._rows, self._touched, self._starts = [], set(), {}

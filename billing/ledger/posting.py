@@ -15,6 +15,7 @@ from billing.models import LedgerEntry
 from core import locking
 from core.money import money, quantize
 from core.prepared import insert, update
+from notices.low_balance import warn_crossed
 
 
 class LedgerError(Exception):
@@ -58,16 +59,20 @@ def post_many(entries: list[dict], *, by=None) -> list[LedgerEntry]:
     arguments but ``by``.
 
     The accounts must be rows locked in the current transaction; their balances move in memory too.
+    An account whose balance these entries take below its low-balance threshold gets its notice
+    (notices/low_balance.py): decided on the locked rows in memory, so no statement is added unless
+    one does (then the UPDATE writes ``low_balance_notified_at`` too, and the notice is inserted).
     """
     if not transaction.get_connection().in_atomic_block:
         raise LedgerError("ledger posts must run inside a transaction")
     if any(entry["account"].balance.currency.code != "USD" for entry in entries):
         raise LedgerError("currency mismatch")
     actor = acting_user(by)
-    accounts, counts, seqs, rows = {}, {}, [], []
+    accounts, counts, seqs, rows, starts = {}, {}, [], [], {}
     for entry in entries:
         account = entry["account"]
         accounts[account.pk] = account
+        starts.setdefault(account.pk, quantize(account.balance.amount))  # before these entries
         counts[account.pk] = counts.get(account.pk, 0) + 1
         seqs.append([account.pk, counts[account.pk]])  # the account's last sequence number + this
         amount = quantize(entry["amount"])
@@ -89,7 +94,8 @@ def post_many(entries: list[dict], *, by=None) -> list[LedgerEntry]:
         ))
         account.balance = money(after)
     insert(rows, computed={"seq": (_next_seq_sql(), seqs)})
-    update(list(accounts.values()), ["balance"])
+    warned = warn_crossed(accounts.values(), starts)
+    update(list(accounts.values()), ["balance", "low_balance_notified_at"] if warned else ["balance"])
     return rows
 
 

@@ -10,7 +10,11 @@ Rules kept here, not in views:
     for itself or on behalf of any reseller) may, once it has seen the warning;
   - every change writes a DIDHistory row with who, when, old and new values;
   - running subscriptions keep their snapshot: nothing here touches what a
-    buyer already pays; the new price applies from its next renewal.
+    buyer already pays; the new price applies from its next renewal;
+  - the account holding the DID from this seller whose next renewal the change
+    moves (a recurring holding at that price: the buyer of an override, or a buyer
+    without one when the default changes) is told old -> new and from when
+    (notices.services; bulk changes: billing/prices/bulk.py).
 
 Lock order is the purchase's (billing/subscriptions/purchase.py): the DID row, then the
 seller's subscription, so a price change and a purchase of the same DID
@@ -21,7 +25,8 @@ from dataclasses import dataclass
 from decimal import Decimal
 
 from django.db import transaction
-from django.db.models import F, Q
+from django.db.models import Exists, F, OuterRef, Q
+from django.urls import reverse
 from django.utils import timezone
 
 from accounts.models import Account, acting_user
@@ -36,6 +41,8 @@ from billing.prices.wording import price_change_wording
 from core.money import fmt, money, quantize
 from dids.models import DID
 from dids.services import did_save
+from notices.models import Notice
+from notices.services import notify
 
 
 class PriceRefused(Exception):
@@ -110,6 +117,7 @@ def write_sell_cost(did, seller_sub, buyer, *, setup_fee, price, by, allow_below
         return False
     _write(did, seller_sub, buyer, setup_fee, price, by)
     _record(did, seller_sub, buyer, before.price, setup_fee, price, by)
+    _tell_holder(did, seller_sub, buyer, before.price.price, price)
     return True
 
 
@@ -124,6 +132,7 @@ def clear_override(*, did_id: int, seller_id: int | None, buyer_id: int, by) -> 
         override.delete()
         new = resolve(did, seller_sub)
         _record(did, seller_sub, buyer, old, new.setup_fee, new.price, by, what="back to the default sell cost")
+        _tell_holder(did, seller_sub, buyer, old.price, new.price)
     return True
 
 
@@ -189,6 +198,7 @@ def save_product(*, did: DID, by) -> str | None:
         after = resolve(did)
         if before is not None and (before.setup_fee, before.price) != (after.setup_fee, after.price):
             _record(did, None, None, before, after.setup_fee, after.price, by, via="product Edit", audit=False)
+            _tell_holder(did, None, None, before.price, after.price)
     if below_cost(after.setup_fee, after.price, cost_floor(did, None)):
         return _below_cost_message(None, *cost_floor(did, None)) + " Saved: the operator may sell below cost."
     return None
@@ -206,6 +216,40 @@ def _record(did, seller_sub, buyer, old: Price, setup_fee, price, by, what: str 
     if audit:  # the account whose price book it is; for the operator's price for one buyer, that buyer
         record("price.changed", did=did, account=seller or buyer, by=by, summary=f"DID {did.digits}: {wording[0].lower()}{wording[1:]}",
                changes=changed({"setup_fee": old.setup_fee, "price": old.price}, {"setup_fee": setup_fee, "price": price}))
+
+
+def holdings_paying(did, seller_sub, buyer=None):
+    """The active recurring holdings of ``did`` bought from this seller (``seller_sub`` None: the
+    operator) that renew at its price for ``buyer`` (None: at its default, i.e. without an override
+    of their own). One at most: a seller sells a DID to one account at a time."""
+    holdings = Subscription.objects.filter(did=did, parent=seller_sub, status=Subscription.Status.ACTIVE,
+                                           billing_type=DID.BillingType.RECURRING)
+    if buyer is not None:
+        return holdings.filter(account=buyer)
+    return holdings.exclude(Exists(PriceOverride.objects.filter(did=did, seller_subscription=seller_sub,
+                                                                 buyer=OuterRef("account"))))
+
+
+# The notice to a holder whose next renewal a price change moves: here for one holder, in SQL for
+# a bulk change (billing/prices/bulk.py fills the same words per row).
+PRICE_NOTICE_SUBJECT = "DID {digits}: new price from {seller}"
+PRICE_NOTICE_BODY = ("{Seller} changed your price for DID {digits} from {old} to {new} USD per {days} days. "
+                     "It applies from your next renewal, on {renews}.")
+
+
+def _tell_holder(did, seller_sub, buyer, old_price: Decimal, new_price: Decimal) -> None:
+    """Tell the account whose next renewal this change moves (notices): old -> new, and when."""
+    if quantize(old_price) == quantize(new_price):
+        return  # a setup fee only: it is never charged again to a holder
+    holding = holdings_paying(did, seller_sub, buyer).select_related("account").first()
+    if holding is None:
+        return
+    seller = seller_sub.account.name if seller_sub else "the operator"
+    words = dict(digits=did.digits, seller=seller, Seller=seller[:1].upper() + seller[1:], old=fmt(old_price),
+                 new=fmt(new_price), days=holding.billing_days,
+                 renews=f"{timezone.localtime(holding.period_end):%Y-%m-%d}")
+    notify(holding.account, Notice.Kind.PRICE_CHANGED, subject=PRICE_NOTICE_SUBJECT.format(**words),
+           body=PRICE_NOTICE_BODY.format(**words), link=reverse("billing:my_edit_info", args=[did.pk]))
 
 
 def _below_cost_message(seller_sub, floor_setup, floor_price) -> str:

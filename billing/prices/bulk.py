@@ -7,24 +7,33 @@ A DID whose Setup Fee or MonthlyFee changes is recorded as every price change is
 (billing/prices/wording.py: "Sell cost of the operator for all its buyers (bulk change): setup …,
 price …", any rating field after it); other changes read "Bulk change: Increment 60 → 6". The
 below-cost rule is the one of billing/prices/book.py: the operator may sell below the provider's
-Buy Cost and is told how many DIDs now do.
+Buy Cost and is told how many DIDs now do. An account holding one of the DIDs from the operator at
+the MonthlyFee (recurring, no override of its own) is told its new price and from which renewal
+(one INSERT … SELECT of notices, notices.services.notify_each).
 """
 
 from collections.abc import Mapping
 from decimal import Decimal
+from string import Formatter
 
 from django.conf import settings
-from django.db.models import Case, CharField, DecimalField, F, JSONField, Q, QuerySet, Value, When
-from django.db.models.functions import Cast, Concat, JSONObject, Substr
+from django.db.models import (
+    Case, CharField, DecimalField, Exists, F, JSONField, OuterRef, Q, QuerySet, Value, When,
+)
+from django.db.models.functions import Cast, Concat, JSONObject, Substr, TruncDate
+from django.urls import reverse
 from django.utils import timezone
 
 from audit.record import StripNulls
-from billing.prices.book import operator_below_cost
+from billing.models import PriceOverride, Subscription
+from billing.prices.book import PRICE_NOTICE_BODY, PRICE_NOTICE_SUBJECT, operator_below_cost
 from billing.prices.wording import operator_price_change_sql
 from core.forms import MAX_PRICE
 from core.money import fmt, quantize
 from dids.bulk import BulkError, BulkResult, MoneyText, pair, pinned_dids, record_history
-from dids.models import DIDHistory
+from dids.models import DID, DIDHistory
+from notices.models import Notice
+from notices.services import notify_each
 
 # What "Change prices" may change, with the labels of the Create Product form.
 MONEY_FIELDS = {"setup_fee": "Setup Fee", "monthly_fee": "MonthlyFee", "connection_cost": "Connection Cost",
@@ -91,6 +100,8 @@ def bulk_set_prices(*, dids: QuerySet, changes: Mapping[str, Decimal | int | Non
         todo = pinned.filter(any_differs)
         record_history(todo, by=by, description=description, action=action, extra=price_columns,
                        audit=("did.bulk_prices", StripNulls(JSONObject(**audited), output_field=JSONField())))
+        if "monthly_fee" in new:  # before the UPDATE: the notices read the old MonthlyFee
+            _tell_holders(pinned.filter(differs["monthly_fee"]), new["monthly_fee"])
         changed = todo.update(**updates, updated_at=timezone.now())
         below = pinned.filter(operator_below_cost()).count() if "monthly_fee" in new else 0
     warning = ""
@@ -98,6 +109,35 @@ def bulk_set_prices(*, dids: QuerySet, changes: Mapping[str, Decimal | int | Non
         warning = (f"{below:,} of these DIDs now sell{'s' if below == 1 else ''} below "
                    "the provider's Buy Cost per period. Saved: the operator may sell below cost.")
     return BulkResult(total, changed, {"already at these values": total - changed}, warning)
+
+
+def _tell_holders(dids: QuerySet, price: Decimal) -> int:
+    """One notice per account holding one of ``dids`` from the operator at its MonthlyFee (recurring, no
+    override of its own: billing/prices/book.py's holdings_paying, for many DIDs), in one INSERT … SELECT:
+    book.py's words, old -> ``price`` from its next renewal."""
+    holdings = Subscription.objects.filter(
+        did__in=dids, parent__isnull=True, status=Subscription.Status.ACTIVE, billing_type=DID.BillingType.RECURRING,
+    ).exclude(Exists(PriceOverride.objects.filter(did=OuterRef("did"), seller_subscription__isnull=True,
+                                                  buyer=OuterRef("account"))))
+    words = dict(digits=Substr(F("did__number"), 2), seller=Value("the operator"), Seller=Value("The operator"),
+                 old=MoneyText(F("did__monthly_fee")), new=Value(fmt(price)),
+                 days=Cast(F("billing_days"), CharField()), renews=Cast(TruncDate("period_end"), CharField()))
+    marker = "987654321"
+    before, after = reverse("billing:my_edit_info", args=[marker]).split(marker)
+    return notify_each(holdings, kind=Notice.Kind.PRICE_CHANGED, subject=_filled(PRICE_NOTICE_SUBJECT, words),
+                       body=_filled(PRICE_NOTICE_BODY, words),
+                       link=Concat(Value(before), Cast(F("did_id"), CharField()), Value(after), output_field=CharField()))
+
+
+def _filled(template: str, words: dict) -> Concat:
+    """``template.format(**words)`` in SQL: each {name} is the expression ``words[name]``."""
+    pieces = []
+    for literal, name, _, _ in Formatter().parse(template):
+        if literal:
+            pieces.append(Value(literal))
+        if name:
+            pieces.append(words[name])
+    return Concat(*pieces, output_field=CharField())
 
 
 def _price_description(new: dict, pieces: dict) -> Concat:

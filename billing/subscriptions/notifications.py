@@ -1,23 +1,34 @@
-"""Emails about subscriptions, through Django's email framework (console backend
-unless SMTP is configured): renewal failed / suspended, reinstated, released,
-and a low-balance warning before a renewal.
+"""The billing run's notices about subscriptions: renewal due with funds short (before the
+renewal), renewal failed / suspended, reinstated, released. Each goes through notices.services
+(notify_many): in the portal's notices and, by the account's choice, by e-mail.
 
-Each notice is recorded (billing.models.Notification) with a unique key per
-subscription, kind and period, so an hourly run does not repeat it. Emails leave
-only after the billing batch commits: a rolled-back batch sends nothing.
+Each notice is recorded (billing.models.Notification) with a unique key per subscription, kind
+and period, so an hourly run does not repeat it (the Notice carries the same key, unique per
+account and kind). Notices are written in the billing batch's transaction and their e-mails leave
+only after it commits: a rolled-back batch sends nothing.
 """
 
 from datetime import timedelta
 
 from django.conf import settings
-from django.core.mail import EmailMessage, get_connection
 from django.db import transaction
 from django.db.models import Exists, ExpressionWrapper, F, OuterRef
+from django.urls import reverse
 from djmoney.models.fields import MoneyField
 
 from billing.models import Notification, Subscription
 from core.money import fmt
 from dids.models import DID
+from notices.models import Notice
+from notices.services import Draft, notify_many
+
+# The billing run's kinds of notice as the portal's notices name them.
+NOTICE_KINDS = {
+    Notification.Kind.LOW_BALANCE: Notice.Kind.RENEWAL_SHORT,
+    Notification.Kind.SUSPENDED: Notice.Kind.SUSPENDED,
+    Notification.Kind.REINSTATED: Notice.Kind.REINSTATED,
+    Notification.Kind.RELEASED: Notice.Kind.RELEASED,
+}
 
 
 class Notices:
@@ -29,29 +40,31 @@ class Notices:
         self._pending.append((sub, kind, period_start, subject, body))
 
     def send_on_commit(self) -> int:
-        """Record the notices not sent before and send them once the transaction commits."""
+        """Write the notices not sent before (in the current transaction); their e-mails leave
+        once it commits."""
         if not self._pending:
             return 0
         subs = {p[0].pk for p in self._pending}
         sent = set(
             Notification.objects.filter(subscription_id__in=subs).values_list("subscription_id", "kind", "period_start")
         )
-        rows, emails = [], []
+        todo, drafts = [], []
         for sub, kind, period_start, subject, body in self._pending:
             key = (sub.pk, kind, period_start)
             if key in sent:
                 continue
             sent.add(key)
-            address = sub.account.email
-            rows.append(Notification(subscription=sub, account_id=sub.account_id, kind=kind, period_start=period_start,
-                                     email=address, subject=subject[:200], sent_at=self.now))
-            if address:
-                emails.append(EmailMessage(subject, f"{sub.account.name} ({sub.account.number}),\n\n{body}\n",
-                                           settings.DEFAULT_FROM_EMAIL, [address]))
-        Notification.objects.bulk_create(rows)
+            todo.append((sub, kind, period_start, subject))
+            drafts.append(Draft(sub.account, NOTICE_KINDS[kind], subject, body, link=_link(sub, kind),
+                                dedupe_key=f"subscription {sub.pk} from {period_start.isoformat()}"))
+        notices = notify_many(drafts)
+        Notification.objects.bulk_create([
+            Notification(subscription=sub, account_id=sub.account_id, kind=kind, period_start=period_start,
+                         email=notice.emailed_to, subject=subject[:200], sent_at=self.now)
+            for (sub, kind, period_start, subject), notice in zip(todo, notices)
+        ])
         self._pending = []
-        _send_on_commit(emails)
-        return len(rows)
+        return len(todo)
 
     @staticmethod
     def low_balance(now) -> int:
@@ -83,6 +96,9 @@ class Notices:
             return notices.send_on_commit()
 
 
-def _send_on_commit(emails: list[EmailMessage]) -> None:
-    if emails:
-        transaction.on_commit(lambda: get_connection(fail_silently=True).send_messages(emails))
+def _link(sub: Subscription, kind: str) -> str:
+    """Where the notice leads: the DID's row on the account's DIDs page; for a DID it no longer
+    holds, its statement (which has the release line)."""
+    if kind == Notification.Kind.RELEASED:
+        return reverse("billing:statement")
+    return f"{reverse('resellers:dids')}?number={sub.did.digits}"

@@ -1,10 +1,15 @@
 """Releasing a DID (the Delete button): the holder hands it back to its
 parent's pool; its subscription ends; no refund. Same lock order as purchases:
-the DID row first, then its subscriptions."""
+the DID row first, then its subscriptions.
+
+The accounts that lose the number without having released it themselves (everyone in the
+chain when the operator takes a DID back) get a notice (notices.services), in the release's
+transaction; the billing run's releases send theirs through billing/subscriptions/notifications.py."""
 
 from decimal import Decimal
 
 from django.db import transaction
+from django.urls import reverse
 from django.utils import timezone
 
 from accounts.models import acting_user
@@ -15,6 +20,8 @@ from billing.models import LedgerEntry, Subscription
 from dids.models import DIDHistory
 from dids.models import DID
 from core.locking import lock_did, lock_holdings
+from notices.models import Notice
+from notices.services import Draft, notify_many
 
 
 class ReleaseRefused(Exception):
@@ -66,6 +73,7 @@ def release_did(*, account_id: int, did_id: int, by=None, now=None) -> str:
             raise ReleaseRefused(
                 f"DID {did.digits} is sold on to {below[0].account}. It can be released once they release it."
             )
+        # No notice: nobody is below it (refused above), and the holder released it itself.
         end_subscriptions([mine], lock_accounts([mine.account_id]), now, by, "released by the holder (no refund)")
         return did.digits
 
@@ -81,4 +89,15 @@ def admin_release_did(*, did_id: int, by=None, now=None) -> int:
         chain = _active_chain(did.pk)
         accounts = lock_accounts([s.account_id for s in chain])
         end_subscriptions(list(reversed(chain)), accounts, now, by, "released by the operator (no refund)")
+        _tell_who_lost_it(chain, accounts, did, "the operator took the number back (no refund)")
         return len(chain)
+
+
+def _tell_who_lost_it(lost, accounts: dict, did, why: str) -> None:
+    """A notice to each account of ``lost``: each lost the DID without releasing it itself."""
+    notify_many([
+        Draft(accounts[s.account_id], Notice.Kind.RELEASED, f"DID {did.digits} released",
+              f"DID {did.digits} has been released: {why}. Its calls no longer reach you.",
+              link=reverse("billing:statement"))
+        for s in lost
+    ])

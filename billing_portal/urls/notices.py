@@ -1,3 +1,12 @@
-from django.urls import path  # noqa: F401
+from django.urls import path
 
-urlpatterns = []
+from notices import views
+
+app_name = "notices"
+
+urlpatterns = [
+    path("", views.NoticeListView.as_view(), name="list"),
+    path("open/", views.OpenNoticeView.as_view(), name="open"),  # POST: the notice's id in the form
+    path("read-all/", views.MarkAllReadView.as_view(), name="read_all"),
+    path("settings/", views.NoticeSettingsView.as_view(), name="settings"),
+]

@@ -40,6 +40,7 @@ ACTIONS = {
     "account.reactivated": "Account reactivated",
     "balance.funds_added": "Funds added",
     "balance.adjusted": "Balance adjusted",
+    "balance.payment_recorded": "Payment recorded",
     "subscription.purchased": "DID purchased",
     "subscription.released": "DID released",
     "subscription.suspended": "Subscription suspended",
@@ -52,6 +53,12 @@ ACTIONS = {
     "switch_token.revoked": "Switch token revoked",
     "session.login_as": "Logged in as",
     "session.login_as_ended": "Returned from logged in as",
+    "user.password_changed": "Password changed",
+    "user.password_reset": "Password reset (e-mailed link)",
+    "user.password_reset_sent": "Password reset link sent",
+    "user.2fa_enabled": "Two-factor login turned on",
+    "user.2fa_disabled": "Two-factor login turned off",
+    "user.recovery_codes_regenerated": "Recovery codes made anew",
 }
 
 

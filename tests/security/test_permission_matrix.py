@@ -25,10 +25,12 @@ from urllib.parse import parse_qs, urlsplit
 import pytest
 from django.conf import settings
 from django.urls import URLResolver, get_resolver, reverse
+from django.utils.encoding import force_bytes
+from django.utils.http import urlsafe_base64_encode
 
 from tests.security.objects import (  # noqa: F401, F811  (world is a fixture)
-    ACCOUNT_ROLES, ADMIN, ANONYMOUS, CHAINS, CUST_A, CUST_B, DESTINATIONS, MISSING_NUMBER, MISSING_PK, MISSING_TOKEN,
-    RES_A, RES_B, RESELLERS, ROLES, SUB_A, changes_since_pristine, client_for, rolled_back, world,
+    ACCOUNT_ROLES, ADMIN, ANONYMOUS, CHAINS, CUST_A, CUST_B, DESTINATIONS, GRAND_A, MISSING_NUMBER, MISSING_PK,
+    MISSING_TOKEN, PARENT, RES_A, RES_B, RESELLERS, ROLES, SUB_A, changes_since_pristine, client_for, rolled_back, world,
 )
 
 pytestmark = pytest.mark.django_db
@@ -45,11 +47,13 @@ ADMIN_ONLY = "admin"  # staff: anonymous -> login, reseller/customer -> 403
 ACCOUNT = "account"  # resellers and customers (about their own account): admin -> 403
 RESELLER = "reseller"  # resellers only: customer -> 403, admin -> 403
 LOGGED_IN = "logged in"  # anybody logged in (anonymous -> login)
+ABOVE = "above"  # an admin: any account; a reseller: the accounts directly below it (others 404); customer -> 403
 
 # Which objects of the URL an account page lets its user reach (others: 404).
 HOLDER = "holder"  # DIDs it holds (an active subscription, sold on or not)
 POOL = "pool"  # DIDs it may buy: its parent's unsold pool
 OWN = "own"  # its own account number
+CHILD = "child"  # an account directly under it (a reseller's Customers pages)
 
 LOGIN = "login"  # expected answer: 302 to the login page
 
@@ -60,8 +64,8 @@ class Rule:
     obj: str | None = None  # what the URL's converters point at: a key of CASES
     get: object = 200  # answer to a GET by someone allowed, about an object it may reach
     post: object = 405  # answer to an empty POST: an int, LOGIN, or {"reseller": .., "customer": ..}
-    scope: str | None = None  # account pages with an object: HOLDER, POOL or OWN
-    writes: bool = False  # the admin's empty POST is an action (a confirmation page's button)
+    scope: str | None = None  # account pages with an object: HOLDER, POOL, OWN or CHILD
+    writes: bool = False  # the empty POST of one allowed is an action (a confirmation page's button, log in as)
     skip: frozenset = frozenset()  # (method, case label) not sent, and why, next to the rule
 
 
@@ -79,12 +83,27 @@ MATRIX: dict[str, Rule] = {
     "logout": Rule(LOGOUT, get=405, post=LOGIN),
     "login_security": Rule(ADMIN_ONLY),
     "login_unlock": Rule(ADMIN_ONLY, get=405, post=302),  # nothing chosen: a message, nothing unlocked
+    # --- two-factor login (each user's own; nobody in the world has it on) -------------------
+    "two_factor:status": Rule(LOGGED_IN),
+    "two_factor:start": Rule(LOGGED_IN, get=405, post=302),  # a new secret of one's own, then the set-up page
+    "two_factor:setup": Rule(LOGGED_IN, get=302, post=302),  # nothing being set up: back to the status page
+    "two_factor:recovery_codes": Rule(LOGGED_IN, get=302),  # no codes just made: back to the status page
+    "two_factor:regenerate": Rule(LOGGED_IN, get=405, post=302),  # two-factor off: a message, nothing made
+    "two_factor:disable": Rule(LOGGED_IN, get=405, post=302),  # two-factor off: a message, nothing changed
+    "two_factor:verify": Rule(PUBLIC, get=LOGIN, post=LOGIN),  # no password step before it: the login page
     # --- audit trail and "log in as" --------------------------------------------------------
     "audit:list": Rule(ADMIN_ONLY),
     "audit:did": Rule(ADMIN_ONLY, "did"),
     "audit:account": Rule(ADMIN_ONLY, "account"),
     "audit:login_as": Rule(ADMIN_ONLY, "account", get=405, post=302, writes=True),  # the admin becomes the account
     "audit:return": Rule(LOGGED_IN, get=405, post=403),  # only a "log in as" session has an admin to return to
+    # --- passwords: change, forgot (public, like the login page), a reset link sent from above -------
+    "passwords:change": Rule(LOGGED_IN, post=200),  # empty POST: the form again with its errors
+    "passwords:reset": Rule(PUBLIC, post=200),  # empty POST: "This field is required", nothing sent
+    "passwords:reset_done": Rule(PUBLIC),
+    "passwords:reset_confirm": Rule(PUBLIC, "reset_link", post=200),  # a link not valid: says so
+    "passwords:reset_complete": Rule(PUBLIC),
+    "passwords:send_reset": Rule(ABOVE, "number", get=405, post=302, writes=True),  # e-mails a link, or says why not
     # --- accounts (admin) -----------------------------------------------------------------
     "manage:list": Rule(ADMIN_ONLY),
     "manage:create": Rule(ADMIN_ONLY, post=200),
@@ -152,6 +171,23 @@ MATRIX: dict[str, Rule] = {
     "billing:destination": Rule(ACCOUNT, "did", scope=HOLDER, post=200),  # empty form: its errors
     "billing:my_margins": Rule(RESELLER),
     "calls:mine": Rule(ACCOUNT),
+    # --- notices (/notices/): the account's own; the notice to open is posted, never in the URL ------
+    "notices:list": Rule(ACCOUNT),
+    "notices:open": Rule(ACCOUNT, get=405, post=404),  # no notice posted: none of its own
+    "notices:read_all": Rule(ACCOUNT, get=405, post=302),
+    "notices:settings": Rule(ACCOUNT, post=200),  # empty POST: every "how it reaches you" required
+    # --- a reseller's own accounts (/portal/customers/<number>/...) ---------------------------------
+    "customers:list": Rule(RESELLER),
+    "customers:create": Rule(RESELLER, post=200),  # empty form: its errors
+    "customers:detail": Rule(RESELLER, "child_number", scope=CHILD),
+    "customers:edit": Rule(RESELLER, "child_number", scope=CHILD, post=200),
+    "customers:status": Rule(RESELLER, "child_number", scope=CHILD, post=302),  # no status posted: a message
+    "customers:payment": Rule(RESELLER, "child_number", scope=CHILD, post=200),
+    "customers:adjust": Rule(RESELLER, "child_number", scope=CHILD, post=200),
+    "customers:statement": Rule(RESELLER, "child_number", scope=CHILD),
+    "customers:dids": Rule(RESELLER, "child_number", scope=CHILD),
+    "customers:calls": Rule(RESELLER, "child_number", scope=CHILD),
+    "customers:login_as": Rule(RESELLER, "child_number", scope=CHILD, get=405, post=302, writes=True),  # becomes it
 }
 
 # --- the walker ---------------------------------------------------------------------------
@@ -239,6 +275,9 @@ CASES = {
     "did": _did_cases,
     "account": _account_cases,
     "number": _number_cases,
+    # Every account number, and one two levels below resellerA (a customer of its sub-reseller).
+    "child_number": lambda world: _number_cases(world) + [
+        Case(f"number of {GRAND_A}", (world.accounts[GRAND_A].number,), account=GRAND_A)],
     "did_holder": _did_holder_cases,
     "provider": lambda world: [Case(f"provider {key}", (p.pk,)) for key, p in world.providers.items()]
     + [Case("missing provider", (MISSING_PK,), exists=False)],
@@ -250,8 +289,12 @@ CASES = {
                                    Case("missing switch token", (MISSING_PK,), exists=False)],
     "did_preview": lambda world: _preview_cases(world.did_previews),
     "cdr_preview": lambda world: _preview_cases(world.cdr_previews),
+    # A reset link's user and token: a real user with a token nobody issued, a user nobody has.
+    "reset_link": lambda world: [Case("link with a wrong token", (urlsafe_base64_encode(force_bytes(world.users[RES_A].pk)),
+                                                                  "cz0-0123456789abcdef")),
+                                 Case("link of nobody", ("MA", "set-password"), exists=False)],
 }
-ARITY = {None: 0, "did_holder": 2}  # converters each kind of object fills (1 otherwise)
+ARITY = {None: 0, "did_holder": 2, "reset_link": 2}  # converters each kind of object fills (1 otherwise)
 
 # --- expected answers ---------------------------------------------------------------------
 
@@ -272,6 +315,8 @@ def _in_scope(world, rule: Rule, role: str, case: Case) -> bool:
         return case.did is not None and case.did in world.pool_of(role)
     if rule.scope == OWN:
         return case.account == role
+    if rule.scope == CHILD:
+        return case.account is not None and PARENT.get(case.account) == role
     return case.exists
 
 
@@ -285,7 +330,12 @@ def expected(world, rule: Rule, role: str, case: Case, method: str):
         return LOGIN if role == ANONYMOUS else _answer(rule, method, None)
     if role == ANONYMOUS:
         return LOGIN  # before anything else, whatever the method or the object
-    if rule.access == ADMIN_ONLY:
+    if rule.access == ABOVE and role != ADMIN:
+        if role not in RESELLERS:
+            return 403
+        answer = _answer(rule, method, role)
+        return answer if answer == 405 or PARENT.get(case.account) == role else 404
+    if rule.access in (ADMIN_ONLY, ABOVE):
         if role != ADMIN:
             return 403  # before the object is looked up: no hint whether it exists
         answer = _answer(rule, method, case.account)
@@ -393,7 +443,8 @@ def test_matrix(world, route, role):
                     location = f" -> {response['Location']}" if response.status_code in (301, 302) else ""
                     failures.append(f"{method} {url} as {role} [{case.label}]: got {response.status_code}{location}, "
                                     f"expected {want}")
-                allowed_action = method == "POST" and rule.writes and role == ADMIN and want not in (404, 405)
+                writer = role == ADMIN or (rule.access in (ABOVE, RESELLER) and role in RESELLERS)
+                allowed_action = method == "POST" and rule.writes and writer and want not in (404, 405)
                 if not allowed_action:
                     changes = changes_since_pristine(world)
                     if changes:

@@ -1,7 +1,7 @@
 """The admin's account forms: the list's search panel, create and edit."""
 
 from crispy_forms.helper import FormHelper
-from crispy_forms.layout import HTML, Column, Div, Fieldset, Layout, Row, Submit
+from crispy_forms.layout import HTML, Fieldset, Layout
 from django import forms
 from django.contrib.auth import password_validation
 from django.contrib.auth.validators import UnicodeUsernameValidator
@@ -11,6 +11,7 @@ from django.urls import reverse
 from accounts.models import Account, User
 from core.forms import MoneyAmountField
 from core.money import fmt
+from core.form_layout import pair, save_and_cancel
 
 
 NEW_PASSWORD = forms.PasswordInput(attrs={"autocomplete": "new-password"})
@@ -23,18 +24,6 @@ class ParentChoiceField(forms.ModelChoiceField):
 
 def _resellers() -> QuerySet:
     return Account.objects.filter(kind=Account.Kind.RESELLER).order_by("name", "pk")
-
-
-def _pair(a, b):
-    return Row(Column(a, css_class="col-md-6"), Column(b, css_class="col-md-6"))
-
-
-def _buttons(label: str, cancel_url: str) -> Div:
-    return Div(
-        Submit("save", label),
-        HTML(f'<a class="btn btn-outline-secondary ms-2" href="{cancel_url}">Cancel</a>'),
-        css_class="mt-3",
-    )
 
 
 class AccountSearchForm(forms.Form):
@@ -104,9 +93,9 @@ class AccountCreateForm(forms.Form):
         self.fields["parent"].queryset = _resellers()
         self.helper = FormHelper()
         self.helper.layout = Layout(
-            Fieldset("Account", _pair("name", "kind"), _pair("parent", "status"), _pair("credit_limit", HTML(""))),
-            Fieldset("Login", _pair("username", "email"), _pair("password1", "password2")),
-            _buttons("Save", reverse("manage:list")),
+            Fieldset("Account", pair("name", "kind"), pair("parent", "status"), pair("credit_limit", HTML(""))),
+            Fieldset("Login", pair("username", "email"), pair("password1", "password2")),
+            save_and_cancel("Save", reverse("manage:list")),
         )
 
     def clean_username(self):
@@ -140,5 +129,5 @@ class AccountEditForm(forms.Form):
         super().__init__(*args, **kwargs)
         self.helper = FormHelper()
         self.helper.layout = Layout(
-            "name", "email", "credit_limit", _buttons("Save", reverse("billing:account", args=[account.pk]))
+            "name", "email", "credit_limit", save_and_cancel("Save", reverse("billing:account", args=[account.pk]))
         )

@@ -3,6 +3,7 @@ one account's, and every call (the admin). Each keeps every call; the statement
 has them summed per DID and day."""
 
 from django.shortcuts import get_object_or_404
+from django.urls import reverse
 from django.views.generic import TemplateView
 
 from accounts.models import Account
@@ -14,19 +15,29 @@ from calls.models import CallCharge
 
 
 class AccountCallsView(TemplateView):
+    """One account's calls. Subclasses say whose page it is: ``own_view`` (the logged-in account's:
+    "you pay") and ``links()`` (its Back to account and Statement buttons)."""
+
     template_name = "calls/account_calls.html"
-    admin_view = False
+    own_view = True
+
+    def links(self) -> dict:
+        return {"back": None, "statement": reverse("billing:statement")}
 
     def get_context_data(self, **kwargs):
         search = CallFilterForm(self.request.GET or None)
         rows = account_calls(self.account, search.number)
         page = paginate(self.request, rows, sorts=SORTS, default_sort=DEFAULT_SORT, keyset=True, unique=("id",))
-        return super().get_context_data(account=self.account, page=page, search=search, admin_view=self.admin_view,
-                                        **kwargs)
+        return super().get_context_data(account=self.account, page=page, search=search, own_view=self.own_view,
+                                        links=self.links(), **kwargs)
 
 
 class AccountCallsAdminView(AdminRequiredMixin, AccountCallsView):
-    admin_view = True
+    own_view = False
+
+    def links(self) -> dict:
+        return {"back": reverse("billing:account", args=[self.account.pk]),
+                "statement": reverse("billing:account_statement", args=[self.account.pk])}
 
     def get(self, request, *args, **kwargs):
         self.account = get_object_or_404(Account, pk=kwargs["pk"])

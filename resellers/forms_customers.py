@@ -7,13 +7,14 @@ reseller (resellers/views/customers/), the status changes only behind its confir
 and only the ledger moves a balance."""
 
 from crispy_forms.helper import FormHelper
-from crispy_forms.layout import HTML, Column, Div, Fieldset, Layout, Row, Submit
+from crispy_forms.layout import HTML, Fieldset, Layout
 from django import forms
 from django.db.models import Q
 from django.urls import reverse
 
 from accounts.forms_admin import AccountCreateForm, AccountEditForm
 from accounts.models import Account
+from core.form_layout import pair, save_and_cancel
 
 # What a reseller may create below it: a customer, or a reseller of its own (a sub-reseller).
 KINDS = [(Account.Kind.CUSTOMER, "Customer"), (Account.Kind.RESELLER, "Sub-reseller")]
@@ -21,18 +22,6 @@ KINDS = [(Account.Kind.CUSTOMER, "Customer"), (Account.Kind.RESELLER, "Sub-resel
 
 def kind_label(kind: str) -> str:
     return dict(KINDS).get(kind, kind)
-
-
-def _pair(a, b):
-    return Row(Column(a, css_class="col-md-6"), Column(b, css_class="col-md-6"))
-
-
-def _buttons(label: str, cancel_url: str) -> Div:
-    return Div(
-        Submit("save", label),
-        HTML(f'<a class="btn btn-outline-secondary ms-2" href="{cancel_url}">Cancel</a>'),
-        css_class="mt-3",
-    )
 
 
 class CustomerSearchForm(forms.Form):
@@ -72,12 +61,12 @@ class CustomerCreateForm(AccountCreateForm):
         del self.fields["parent"], self.fields["status"]
         self.helper = FormHelper()
         self.helper.layout = Layout(
-            Fieldset("Account", _pair("name", "kind"), _pair("email", "credit_limit")),
+            Fieldset("Account", pair("name", "kind"), pair("email", "credit_limit")),
             Fieldset(
-                "Login", _pair("username", HTML("")), _pair("password1", "password2"),
+                "Login", pair("username", HTML("")), pair("password1", "password2"),
                 HTML('{% include "includes/password_rules.html" %}'),
             ),
-            _buttons("Save", reverse("customers:list")),
+            save_and_cancel("Save", reverse("customers:list")),
         )
 
 
@@ -88,5 +77,5 @@ class CustomerEditForm(AccountEditForm):
         super().__init__(*args, account=account, **kwargs)
         self.helper = FormHelper()
         self.helper.layout = Layout(
-            "name", "email", "credit_limit", _buttons("Save", reverse("customers:detail", args=[account.number]))
+            "name", "email", "credit_limit", save_and_cancel("Save", reverse("customers:detail", args=[account.number]))
         )

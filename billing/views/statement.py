@@ -2,6 +2,7 @@
 account's for the admin (/accounts/manage/<pk>/statement/). Same page, same CSV."""
 
 from django.shortcuts import get_object_or_404
+from django.urls import reverse
 from django.views.generic import TemplateView
 
 from accounts.models import Account
@@ -17,7 +18,10 @@ class StatementMixin:
     filtered entries instead of showing a page."""
 
     template_name = "billing/statement.html"
-    admin_view = False
+
+    def links(self) -> dict:
+        """The page's Back to account and Calls buttons: the logged-in account's own here."""
+        return {"back": None, "calls": reverse("calls:mine")}
 
     def get(self, request, *args, **kwargs):
         filters = StatementFilterForm(request.GET or None)
@@ -27,7 +31,7 @@ class StatementMixin:
             return self.csv_response(entries)
         # seq is unique within the account: keyset pages on it alone, the oldest page as fast as the newest.
         page = paginate(request, entries, sorts=STATEMENT_SORTS, default_sort=DEFAULT_SORT, keyset=True, unique=("seq",))
-        context = self.get_context_data(account=self.account, filters=filters, page=page, admin_view=self.admin_view)
+        context = self.get_context_data(account=self.account, filters=filters, page=page, links=self.links())
         return self.render_to_response(context)
 
     def csv_response(self, entries):
@@ -35,7 +39,9 @@ class StatementMixin:
 
 
 class AdminStatementView(AdminRequiredMixin, StatementMixin, TemplateView):
-    admin_view = True
+    def links(self) -> dict:
+        return {"back": reverse("billing:account", args=[self.account.pk]),
+                "calls": reverse("calls:account_calls", args=[self.account.pk])}
 
     def get(self, request, *args, **kwargs):
         self.account = get_object_or_404(Account.objects.select_related("parent"), pk=kwargs["pk"])

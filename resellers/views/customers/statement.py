@@ -1,6 +1,7 @@
 """The statement of one of the reseller's accounts: the same page and CSV as every statement
 (billing.views.statement.StatementMixin), with the links of the reseller's pages."""
 
+from django.urls import reverse
 from django.views.generic import TemplateView
 
 from billing.views.statement import StatementMixin
@@ -8,7 +9,9 @@ from resellers.views.customers.scope import ChildAccountMixin
 
 
 class CustomerStatementView(ChildAccountMixin, StatementMixin, TemplateView):
-    template_name = "resellers/customers/statement.html"
+    def links(self) -> dict:
+        return {"back": reverse("customers:detail", args=[self.account.number]),
+                "calls": reverse("customers:calls", args=[self.account.number])}
 
     def get(self, request, *args, **kwargs):
         self.account = self.child  # StatementMixin's account: the one the page is about

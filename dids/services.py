@@ -16,15 +16,19 @@ class CatalogueError(Exception):
         self.field = field
 
 
-def did_save(*, did: DID, by=None) -> DID:
+def did_save(*, did: DID, by=None, locked: DID | None = None) -> DID:
     """Create or update a DID product. The unique constraint on the number is the
     last word when two admins save the same number at the same moment. (The pages save
     through billing.prices.book.save_product, which records a changed Setup Fee or
-    MonthlyFee, the operator's default sell cost, as every price change is.)"""
+    MonthlyFee, the operator's default sell cost, as every price change is.)
+
+    ``locked``: the row as stored, already locked FOR UPDATE by the caller in its transaction
+    (save_product), so that it is not locked and read a second time."""
     try:
         with transaction.atomic():
             # FOR UPDATE, not NO KEY: the number (unique) may change.
-            before = lock_did(DID.objects.filter(pk=did.pk), key_change=True) if did.pk else None
+            before = locked if locked is not None else (
+                lock_did(DID.objects.filter(pk=did.pk), key_change=True) if did.pk else None)
             did.save()
             _audit_did(before, did, by)
     except IntegrityError as exc:

@@ -193,14 +193,16 @@ def save_product(*, did: DID, by) -> str | None:
     cost, recorded as every price change is, in the one wording. Returns the below-cost warning
     (the admin may sell below the provider's Buy Cost, warned), or None."""
     with transaction.atomic():
-        before = resolve(lock_did(DID.objects.filter(pk=did.pk), key_change=True)) if did.pk else None
-        did_save(did=did, by=by)  # the catalogue audits the product's fields, prices included
+        stored = lock_did(DID.objects.filter(pk=did.pk), key_change=True) if did.pk else None
+        before = resolve(stored) if stored is not None else None
+        did_save(did=did, by=by, locked=stored)  # the catalogue audits the product's fields, prices included
         after = resolve(did)
         if before is not None and (before.setup_fee, before.price) != (after.setup_fee, after.price):
             _record(did, None, None, before, after.setup_fee, after.price, by, via="product Edit", audit=False)
             _tell_holder(did, None, None, before.price, after.price)
-    if below_cost(after.setup_fee, after.price, cost_floor(did, None)):
-        return _below_cost_message(None, *cost_floor(did, None)) + " Saved: the operator may sell below cost."
+    floor = cost_floor(did, None)
+    if below_cost(after.setup_fee, after.price, floor):
+        return _below_cost_message(None, *floor) + " Saved: the operator may sell below cost."
     return None
 
 

@@ -24,9 +24,11 @@ migrate: install
 demo: migrate
 	$(BIN)/python manage.py load_demo
 
-## make run: venv, install, migrate, demo data, print logins, serve on http://127.0.0.1:8000
+## make run: venv, install, migrate, demo data, print logins, serve on http://127.0.0.1:8000 with the
+## task worker beside it (large browser imports run there); Ctrl+C stops both
 run: demo
-	@echo "Serving on http://127.0.0.1:8000  (Ctrl+C to stop)"
+	@echo "Serving on http://127.0.0.1:8000 with the import worker  (Ctrl+C to stop)"
+	$(BIN)/python manage.py db_worker & worker=$$!; trap 'kill $$worker 2>/dev/null' EXIT; \
 	$(BIN)/python manage.py runserver 127.0.0.1:8000
 
 ## make test: venv, install, the whole suite (PostgreSQL when DATABASE_URL is set)

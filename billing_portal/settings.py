@@ -56,6 +56,8 @@ INSTALLED_APPS = [
     "django_otp.plugins.otp_static",
     "django_countries",
     "djmoney",
+    "django_tasks",
+    "django_tasks_db",  # the task queue's table (migrate label: django_tasks_database)
     "accounts",
     "audit",  # the audit trail: imports only accounts and Django, so every app below may write to it
     "notices",  # in-app notices and their e-mails (low balance, renewals, price changes)
@@ -182,6 +184,9 @@ DID_IMPORT_MAX_MB = int(os.environ.get("DID_IMPORT_MAX_MB", "50"))
 DID_RANGE_MAX = int(os.environ.get("DID_RANGE_MAX", "100000"))
 # Files this large (PostgreSQL) are written by a background thread while they are checked.
 DID_IMPORT_BACKGROUND_MB = int(os.environ.get("DID_IMPORT_BACKGROUND_MB", "5"))
+# Browser imports of files this large go to the task worker (manage.py db_worker), with a progress page.
+DID_IMPORT_QUEUE_MB = int(os.environ.get("DID_IMPORT_QUEUE_MB", "5"))
+TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend", "QUEUES": ["default"]}}
 
 # Billing run (billing/subscriptions/renewals.py, `manage.py run_billing`).
 BILLING_GRACE_DAYS = int(os.environ.get("BILLING_GRACE_DAYS", "3"))  # suspended this long before release

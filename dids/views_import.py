@@ -13,6 +13,7 @@ from django.core.exceptions import ValidationError
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.generic import FormView, TemplateView, View
+from django_tasks.base import TaskResultStatus
 
 from accounts.permissions import AdminRequiredMixin
 from core.csv_stream import csv_file_download
@@ -20,6 +21,7 @@ from core.forms import ColumnMatchForm
 from core.listing import paginate
 from dids.import_forms import DIDImportForm, DIDRangeForm, ImportSettingsForm
 from core.importing import uploads
+from dids.importing import queued
 from dids.importing.columns import FIELD_CHOICES
 from core.importing.pending import PendingPreviews
 from dids.importing.csv_file import Preview, earlier_import, import_csv, inspect_csv, preview_csv
@@ -31,6 +33,7 @@ from dids.importing.undo import UndoRefused, sold_count, undo_import
 from dids.models import DID, DIDImport
 
 PENDING = PendingPreviews("did_import_pending")  # token -> what the preview was made from
+REFRESH_SECONDS = 2  # the progress page of a background import reloads itself
 
 
 def _preview(request, token: str, report: Report | None, title: str, **extra):
@@ -152,6 +155,8 @@ class ImportConfirmView(AdminRequiredMixin, View):
                     raise FileError("the settings of the preview are no longer valid; upload the file again.")
                 if not pending.get("ready"):
                     raise FileError("the preview still has questions; answer them and Check again first.")
+                if uploads.upload_path(token).stat().st_size >= queued.queue_from_bytes():
+                    return _start_in_background(request, token, pending, settings_form)
                 report = import_csv(
                     uploads.upload_path(token), default_provider=settings_form.cleaned_data["provider"],
                     choices=settings_form.choices(dict(enumerate(pending["used_as"]))),
@@ -178,9 +183,61 @@ class ImportConfirmView(AdminRequiredMixin, View):
 
 
 def _summary(report: Report) -> str:
-    text = f"Import #{report.import_record.pk}: {report.new:,} DID{'s' if report.new != 1 else ''} created"
-    skipped = [f"{n:,} {what}" for n, what in ((report.duplicates, "duplicate"), (report.invalid, "invalid")) if n]
+    return _summary_of(report.import_record.pk, report.new, report.duplicates, report.invalid)
+
+
+def _summary_of(import_id: int, new: int, duplicates: int, invalid: int) -> str:
+    text = f"Import #{import_id}: {new:,} DID{'s' if new != 1 else ''} created"
+    skipped = [f"{n:,} {what}" for n, what in ((duplicates, "duplicate"), (invalid, "invalid")) if n]
     return text + (f"; {' and '.join(skipped)} rows not imported." if skipped else ".")
+
+
+def _start_in_background(request, token: str, pending: dict, settings_form: ImportSettingsForm):
+    """A large file: the worker imports it (dids/importing/queued.py); its progress page follows."""
+    choices = settings_form.choices(dict(enumerate(pending["used_as"])))
+    result = queued.import_in_background.enqueue(token, settings_form.cleaned_data["provider"].pk,
+                                                 queued.choices_to_json(choices), pending["filename"], request.user.pk)
+    if result.is_finished:  # no queue configured (settings.TASKS unset): it ran here and then
+        return _finished(request, token, result)
+    PENDING.remember(request, token, dict(pending, task=str(result.id)))
+    return redirect("dids:import_progress", token=token)
+
+
+def _finished(request, token: str, result):
+    """Where a finished background import leads: its page, or why nothing was imported."""
+    PENDING.forget(request, token)
+    queued.forget(token)
+    if result.status == TaskResultStatus.FAILED:
+        messages.error(request, "Nothing was imported: the import failed. The worker's log says why.")
+        return redirect("dids:import")
+    done = result.return_value
+    if "error" in done:
+        messages.error(request, f"Nothing was imported: {done['error']}")
+        return redirect("dids:import")
+    if "import_id" not in done:
+        messages.warning(request, f"Nothing was imported: none of the {done['rows_read']:,} rows is new.")
+        return redirect("dids:list")
+    messages.success(request, _summary_of(done["import_id"], done["new"], done["duplicates"], done["invalid"]))
+    return redirect("dids:import_detail", pk=done["import_id"])
+
+
+class ImportProgressView(AdminRequiredMixin, View):
+    """GET: how far the worker is with a confirmed file (rows done, rate, time left), reloading
+    itself; once it is done, the import's page, or why nothing was imported. Kept in the
+    session, so a reload (or coming back later) finds it."""
+
+    def get(self, request, token):
+        pending = PENDING.get(request, token)
+        if "task" not in pending:  # a preview not confirmed (yet)
+            return redirect("dids:import")
+        result = queued.import_in_background.get_result(pending["task"])
+        if result.is_finished:
+            return _finished(request, token, result)
+        response = render(request, "dids/import_progress.html", {
+            "token": token, "filename": pending["filename"], "progress": queued.read_progress(token),
+            "started": result.status == TaskResultStatus.RUNNING})
+        response["Refresh"] = str(REFRESH_SECONDS)  # a header, not a script: the CSP stays as it is
+        return response
 
 
 class ImportDiscardView(AdminRequiredMixin, View):

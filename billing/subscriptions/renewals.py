@@ -40,6 +40,7 @@ from billing.prices.resolve import resolve
 from billing.subscriptions.release import end_subscriptions
 from core.bulk_update import update_rows
 from core.money import fmt, money, quantize
+from core.progress import Progress
 from dids.models import DID
 from core.locking import claim_dids, lock_holdings
 
@@ -66,12 +67,17 @@ class RunReport:
                 f"{self.notices} notices, {self.batches} batches")
 
 
-def run_billing(*, now=None, batch_size: int | None = None) -> RunReport:
+def run_billing(*, now=None, batch_size: int | None = None, progress: Progress | None = None) -> RunReport:
     """Settle everything due at ``now`` (default: the current time). Safe to run on
-    several machines at once and again after a crash."""
+    several machines at once and again after a crash. ``progress(done, total, stage)``: DIDs
+    settled of those due at the start (another machine's run may take some of them)."""
     now = now or timezone.now()
     batch_size = batch_size or settings.BILLING_BATCH_SIZE
     report = RunReport()
+    done = 0
+    if progress:  # one COUNT more, only when someone watches
+        total = due_subscriptions(now).values("did_id").distinct().count()
+        progress(0, total, "Billing")
     while True:
         with transaction.atomic():
             did_ids = claim_due_dids(now, batch_size)
@@ -79,6 +85,9 @@ def run_billing(*, now=None, batch_size: int | None = None) -> RunReport:
                 break
             _Batch(did_ids, now, report).settle()
             report.batches += 1
+        if progress:  # after the commit: what is shown as done is settled
+            done += len(did_ids)
+            progress(done, total, "Billing")
     report.notices += Notices.low_balance(now)
     return report
 

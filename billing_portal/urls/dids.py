@@ -18,6 +18,7 @@ urlpatterns = [
     path("import/<str:token>/confirm/", views_import.ImportConfirmView.as_view(), name="import_confirm"),
     path("import/<str:token>/discard/", views_import.ImportDiscardView.as_view(), name="import_discard"),
     path("import/<str:token>/rejected.csv", views_import.PreviewErrorsView.as_view(), name="import_preview_errors"),
+    path("import/<str:token>/progress/", views_import.ImportProgressView.as_view(), name="import_progress"),
     path("imports/", views_import.ImportListView.as_view(), name="imports"),
     path("imports/<int:pk>/", views_import.ImportDetailView.as_view(), name="import_detail"),
     path("imports/<int:pk>/rejected.csv", views_import.ImportErrorsView.as_view(), name="import_errors"),

@@ -41,6 +41,7 @@ from calls.models import Call, CallImport
 from core.locking import one_at_a_time
 from core.importing.rows import CHUNK, FIRST_ERRORS, ErrorReport, Rejected, RowError, checksum, chunks
 from core.importing.reader import FileError
+from core.progress import Progress, count_lines, track
 
 IMPORT_LOCK = 7_000_001  # pg_advisory_xact_lock key: CDR imports, one at a time
 _LINE = 0xFFFFFFFF  # a call's best row: (answered seconds + 1) << 32 | (_LINE - line), the largest wins
@@ -233,19 +234,21 @@ def _open(path: Path):
 def rate_cdr_file(path: Path, *, write: bool, errors_path: Path | None = None, source: str = CallImport.Source.COMMAND,
                   filename: str = "", by=None, file_format: str = "header", time_zone: str | None = None,
                   country: str | None = None, overrides: dict[int, str] | None = None,
-                  mapping: list[str] | tuple = ()) -> CDRReport:
+                  mapping: list[str] | tuple = (), progress: Progress | None = None) -> CDRReport:
     """Check (``write=False``: a dry run, nothing written) or rate and charge the file.
 
     ``file_format``: a key of FORMATS; ``time_zone``: of times without an offset (blank:
     CDR_TIME_ZONE); ``country``: DIDs without a calling code are read in it; ``overrides``
     (column -> field) and ``mapping`` (``--map FIELD=COLUMN``): column choices.
+    ``progress(done, total, stage)``: rows of each read ("Reading", then "Charging" or "Checking").
     Raises FileError (ColumnError: the columns as matched cannot be used) when the file as
     a whole cannot be used, ValueError for an unknown zone or country, OptionError for a bad --map."""
     zone, country = read_zone(time_zone), read_country(country)
     report = CDRReport(time_zone=zone.key, country=country)
 
-    def rows(stream):
-        return read_columns(stream, file_format, overrides=overrides, mapping=mapping)[1]
+    def rows(stream, stage: str):
+        return track(read_columns(stream, file_format, overrides=overrides, mapping=mapping)[1], progress,
+                     total=total, stage=stage)
 
     with _open(path) as stream:
         columns, _ = read_columns(stream, file_format, overrides=overrides, mapping=mapping)
@@ -253,6 +256,8 @@ def rate_cdr_file(path: Path, *, write: bool, errors_path: Path | None = None, s
     columns.check()
     reader = RowReader(columns, billsec=FORMATS[file_format].billsec, zone=zone, country=country, now=timezone.now())
     errors = ErrorReport(errors_path, columns.header)  # a bad --errors path fails before the long reads
+    # About the rows after the header (blank lines are counted too), counted ahead on the file's bytes.
+    total = count_lines(path) - columns.has_header if progress else None
     try:
         with transaction.atomic() if write else contextlib.nullcontext():
             if write:
@@ -260,14 +265,14 @@ def rate_cdr_file(path: Path, *, write: bool, errors_path: Path | None = None, s
             background = Background()
             try:
                 with _open(path) as stream:
-                    others, stored, at_most = _first_read(rows(stream), reader, background)
+                    others, stored, at_most = _first_read(rows(stream, "Reading"), reader, background)
                 checker = _Checker(reader, others, stored, report, errors, background.lock)
                 with _open(path) as stream:
                     if write:
-                        _write(path, rows(stream), checker, background, at_most, source=source, filename=filename,
-                               by=by)
+                        _write(path, rows(stream, "Charging"), checker, background, at_most, source=source,
+                               filename=filename, by=by)
                     else:
-                        for block in chunks(rows(stream), CHUNK):
+                        for block in chunks(rows(stream, "Checking"), CHUNK):
                             checker.chunk(block)
             finally:
                 background.close()

@@ -11,6 +11,7 @@ from dids.importing.columns import HeaderError, Plan, plan, refusal
 from dids.importing.pipeline import Report, Source, run
 from core.importing.reader import read_table
 from core.importing.rows import checksum
+from core.progress import Progress, count_lines, track
 from dids.models import DIDImport
 
 SAMPLE_ROWS = 3  # first values shown for each column
@@ -41,10 +42,11 @@ class Preview:
 
 
 def preview_csv(path: Path, *, default_provider, choices: Choices | None = None,
-                errors_path: Path | None = None) -> Preview:
+                errors_path: Path | None = None, progress: Progress | None = None) -> Preview:
     """How the file would be read and, when nothing is left to settle, what every row would
-    become (nothing written). Raises FileError when the file as a whole cannot be read."""
-    return _go(path, default_provider, choices or Choices(), write=False, errors_path=errors_path)
+    become (nothing written). Raises FileError when the file as a whole cannot be read.
+    ``progress(done, total, stage)``: rows checked of about ``total``."""
+    return _go(path, default_provider, choices or Choices(), write=False, errors_path=errors_path, progress=progress)
 
 
 def inspect_csv(path: Path, *, choices: Choices | None = None) -> Preview:
@@ -54,18 +56,20 @@ def inspect_csv(path: Path, *, choices: Choices | None = None) -> Preview:
 
 def import_csv(path: Path, *, default_provider, choices: Choices | None = None, write: bool,
                errors_path: Path | None = None, source_kind: str = DIDImport.Source.COMMAND, filename: str = "",
-               by=None) -> Report:
+               by=None, progress: Progress | None = None) -> Report:
     """Preview (``write=False``) or import the file. Raises FileError (HeaderError when the
-    columns leave a question open) when the file as a whole cannot be used."""
+    columns leave a question open) when the file as a whole cannot be used.
+    ``progress(done, total, stage)``: rows checked (and handed to the writer) of about ``total``."""
     record = dict(source=source_kind, filename=filename or path.name, provider=default_provider)
     result = _go(path, default_provider, choices or Choices(), write=write, errors_path=errors_path, record=record,
-                 by=by)
+                 by=by, progress=progress)
     if result.report is None:
         raise HeaderError(refusal(result.plan))
     return result.report
 
 
-def _go(path, default_provider, choices: Choices, *, write, errors_path, record=None, by=None, rows=True) -> Preview:
+def _go(path, default_provider, choices: Choices, *, write, errors_path, record=None, by=None, rows=True,
+        progress: Progress | None = None) -> Preview:
     with path.open("rb") as stream:
         table = read_table(stream)
         samples = list(itertools.islice(table.rows, SAMPLE_ROWS))
@@ -78,7 +82,11 @@ def _go(path, default_provider, choices: Choices, *, write, errors_path, record=
         parse = RowReader(positions, Providers(default_provider), country=choices.country, defaults=choices.defaults,
                           decimal_comma=decimal_comma)
         readings = Readings(positions["number"])
-        source = Source(itertools.chain(samples, table.rows), parse, positions["number"], table.header,
+        lines = itertools.chain(samples, table.rows)
+        if progress is not None:  # the rows after the header, counted ahead on the file's bytes
+            total = count_lines(path) - bool(table.header)
+            lines = track(lines, progress, total=total, stage="Importing" if write else "Checking")
+        source = Source(lines, parse, positions["number"], table.header,
                         found.ignored, observe=readings.observe, read_as=True)
         if write:  # the file's hash only for an import that is written (the preview's caller hashes it once itself)
             record = dict(record or {}, checksum=checksum(path))

@@ -17,6 +17,7 @@ from calls.importing.pipeline import rate_cdr_file
 from calls.models import CallImport
 from core.importing.matching import OptionError
 from core.importing.reader import FileError
+from core.progress import ProgressBar, add_progress_option
 
 REJECTED = 2
 
@@ -43,6 +44,7 @@ class Command(BaseCommand):
         parser.add_argument("--dry-run", action="store_true", help="Only check and rate; charge nothing.")
         parser.add_argument("--errors", type=Path,
                             help="Also write the rejected rows here (default: next to the file).")
+        add_progress_option(parser)
 
     @long_running
     def handle(self, *args, file: Path, file_format: str, time_zone, country, mapping, dry_run: bool,
@@ -57,8 +59,10 @@ class Command(BaseCommand):
         if errors.resolve() == file.resolve():
             raise CommandError(f"--errors {errors} is the CDR file itself.")
         try:
-            report = rate_cdr_file(file, write=not dry_run, errors_path=errors, source=CallImport.Source.COMMAND,
-                                   file_format=file_format, time_zone=zone.key, country=country, mapping=mapping)
+            with ProgressBar.for_command(self, options, unit="rows") as bar:
+                report = rate_cdr_file(file, write=not dry_run, errors_path=errors, source=CallImport.Source.COMMAND,
+                                       file_format=file_format, time_zone=zone.key, country=country, mapping=mapping,
+                                       progress=bar.callback)
         except (FileError, OptionError) as error:
             raise CommandError(str(error)) from None
         self._print(report, dry_run, errors)

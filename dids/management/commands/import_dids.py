@@ -18,6 +18,7 @@ from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 
 from core.db_timeouts import long_running
+from core.progress import ProgressBar, add_progress_option
 from dids.import_forms import DEFAULT_FIELDS
 from dids.importing.cells import PARSERS, country_cell
 from dids.importing.columns import LABEL, PRICES, matcher, prices_question
@@ -56,6 +57,7 @@ class Command(BaseCommand):
         parser.add_argument("--dry-run", action="store_true", help="Only check the file and show what would happen.")
         parser.add_argument("--yes", action="store_true", help="Import without asking.")
         parser.add_argument("--errors", type=Path, help="Write the rejected rows here (default: next to the file).")
+        add_progress_option(parser)
 
     @long_running
     def handle(self, *args, file: Path, provider: str, country: str, default: list[str], map: list[str],
@@ -66,6 +68,7 @@ class Command(BaseCommand):
         if found is None:
             raise CommandError(f"No provider named {provider!r}.")
         errors = errors or file.with_name(file.stem + ".errors.csv")
+        bar = ProgressBar.for_command(self, options, unit="rows")
         try:
             choices = Choices(country=_country(country), defaults=_defaults(default), prices=prices or "")
             if map:
@@ -76,7 +79,9 @@ class Command(BaseCommand):
             if not plan.complete:
                 raise CommandError(_questions(plan))
             if dry_run or not yes:
-                report = preview_csv(file, default_provider=found, choices=choices, errors_path=errors).report
+                with bar:  # its line ends before the preview is printed
+                    report = preview_csv(file, default_provider=found, choices=choices, errors_path=errors,
+                                         progress=bar.callback).report
                 self._show(report, "would be created")
                 if not dry_run and report.new:
                     before = earlier_import(checksum(file))
@@ -86,7 +91,9 @@ class Command(BaseCommand):
                     if not self._confirm(report.new):
                         raise CommandError("Nothing was imported.")
             if not dry_run and (yes or report.new):
-                report = import_csv(file, default_provider=found, choices=choices, write=True, errors_path=errors)
+                with bar:
+                    report = import_csv(file, default_provider=found, choices=choices, write=True,
+                                        errors_path=errors, progress=bar.callback)
                 self._show(report, "created")
         except (FileError, OptionError) as error:
             raise CommandError(str(error)) from None

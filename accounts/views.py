@@ -39,11 +39,5 @@ def lockout_response(request, response=None, credentials=None):
     }
     return render(request, "accounts/login.html", context, status=429)
 
-
-def home(request):
-    """Send each role to its first page."""
-    if not request.user.is_authenticated:
-        return redirect("login")
-    if request.user.is_portal_admin:
-        return redirect("dids:list")
-    return redirect("resellers:dids")
+# Home ("/") is each role's dashboard: resellers/views/home.py (a page above billing, which
+# holds the figures), routed in billing_portal/urls/__init__.py.

@@ -118,6 +118,11 @@ def _ok_results(rows):
     assert not any("WRONG" in result for result in results), results
 
 
+def _dashboard(rows):
+    pages = [row for row in rows if row["page or figure"].startswith("home as")]
+    assert len(pages) == 3 and all(isinstance(row["queries"], int) for row in pages), rows
+
+
 def _did_import(rows):
     _ok_results(rows)
     results = dict(zip(_column(rows, "step"), _column(rows, "result")))
@@ -161,6 +166,7 @@ CASES = {
                      "service/SQL", "CPU s", "batches", "per worker", "lock waits", "other jobs' CPU", "verified"],
                     3, _billing),
     "cdr_import": Case(["step", "calls", "seconds", "calls/s", "vs COPY", "result"], 4, _cdr_import),
+    "dashboard": Case(["page or figure", "queries", "p50 ms", "p95 ms", "result"], 10, _dashboard),
     "did_import": Case(["step", "rows", "seconds", "rows/s", "vs COPY", "goal < 60 s", "result"], 5, _did_import),
     "lists": Case(["page", "counter", "ours p50 ms", "ours p95 ms", "ours q", "bare p50 ms", "bare p95 ms", "bare q",
                    "ours/bare", "admin p50 ms", "admin p95 ms", "admin q", "ours/admin", "goal"], 12, _lists),

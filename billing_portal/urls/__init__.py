@@ -5,11 +5,12 @@ page can live in the layer its services allow while its URL keeps its name."""
 from django.contrib import admin
 from django.urls import include, path
 
-from accounts.views import home
+from resellers.views.home import home
 from core.health import healthz
 from billing.views.release import AdminReleaseView
 
 urlpatterns = [
+    # Each role's dashboard (anonymous: the login page).
     path("", home, name="home"),
     # The load balancer's probe; core.health.HealthCheckMiddleware answers it first.
     path("healthz", healthz, name="healthz"),

@@ -57,12 +57,12 @@ def test_admin_pages_open_for_admin(admin_client, did, default_provider):
         assert admin_client.get(_url(name, args, did, default_provider)).status_code == 200, name
 
 
-def test_home_sends_each_role_to_its_page(client, admin_user, reseller_user):
+def test_home_is_each_roles_dashboard(client, admin_user, reseller_user):
     assert client.get("/").url == reverse("login")
     client.force_login(admin_user)
-    assert client.get("/").url == reverse("dids:list")
+    assert client.get("/").templates[0].name == "dashboards/admin.html"
     client.force_login(reseller_user)
-    assert client.get("/").url == reverse("resellers:dids")
+    assert client.get("/").templates[0].name == "dashboards/reseller.html"
 
 
 def test_account_pages_are_not_for_admin(admin_client):

@@ -12,6 +12,7 @@ pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 def test_admin_creates_the_seed_product_and_finds_it_in_the_list(page, default_provider):
     make_admin()
     browser_login(page, "admin", PASSWORD)
+    page.get_by_role("link", name="DIDs", exact=True).click()  # from the dashboard, the admin's home
     page.get_by_role("link", name="Create Product").click()
     assert page.get_by_label("Product Category").input_value() == "DID"
     page.get_by_label("DID").fill("18555801802")

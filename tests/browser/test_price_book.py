@@ -58,6 +58,7 @@ def test_admin_prices_the_seed_did_for_r1_and_r1_resells_to_its_customer(page, d
 
     # The admin: DIDs -> Edit Info of the seed DID -> Sell to Reseller One -> 1.0000 + 5.0000 -> Save.
     browser_login(page, "admin", PASSWORD)
+    page.get_by_role("link", name="DIDs", exact=True).click()  # from the dashboard, the admin's home
     page.locator("tr", has_text="18555801802").get_by_role("link", name="Edit Info").click()
     assert page.get_by_test_id("buy-setup").inner_text() == "5.0000"
     assert page.get_by_test_id("buy-price").inner_text() == "20.0000"

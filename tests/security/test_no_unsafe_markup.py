@@ -37,6 +37,9 @@ MARK_SAFE_ALLOWED = {
         "the name and attributes through _esc/_attrs, each option's value through html.escape and label through _esc",
     ("core/widgets.py", "label_html"):
         "the label text, its suffix and the for= id are escaped with _esc before they are joined",
+    ("core/svg_charts.py", "_frame"):
+        "every text (title, description, headings, labels, values, test id) goes through escape(); the rest is "
+        "numbers formatted by _n and the module's own constants",
 }
 FORMAT_HTML_ALLOWED = {
     ("core/templatetags/portal.py", "sort_header"):

@@ -1,4 +1,4 @@
-"""The admin's account pages: list, create, edit, suspend/reactivate.
+"""The admin's account pages: list, create, edit, suspend/reactivate (behind a confirmation page).
 
 Money pages of an account (its detail page with Add funds and Adjustment, its
 statement) live in billing/ (billing/views/account.py): accounts never imports billing.
@@ -6,6 +6,7 @@ statement) live in billing/ (billing/views/account.py): accounts never imports b
 
 from django.contrib import messages
 from django.shortcuts import get_object_or_404, redirect
+from django.urls import reverse
 from django.views.generic import FormView, TemplateView
 
 from accounts.forms_admin import AccountCreateForm, AccountEditForm, AccountSearchForm
@@ -95,9 +96,20 @@ class AccountEditView(AdminRequiredMixin, FormView):
 
 
 class AccountStatusView(AdminRequiredMixin, TemplateView):
-    """Suspend or reactivate (POST only): ``status=suspended`` or ``status=active``."""
+    """Suspend or reactivate behind a confirmation page: GET says what it means (the page the
+    reseller's Customers use), only POST with the status it confirms (``suspended`` or
+    ``active``) changes it."""
 
-    http_method_names = ["post"]
+    template_name = "resellers/customers/status_confirm.html"
+
+    def get_context_data(self, **kwargs):
+        account = get_object_or_404(Account, pk=self.kwargs["pk"])
+        suspend = account.is_active
+        new_status = Account.Status.SUSPENDED if suspend else Account.Status.ACTIVE
+        cancel_url = reverse("billing:account", args=[account.pk])
+        return super().get_context_data(
+            account=account, suspend=suspend, new_status=new_status, cancel_url=cancel_url, **kwargs
+        )
 
     def post(self, request, pk):
         account = get_object_or_404(Account, pk=pk)

@@ -41,6 +41,8 @@ from django.db.models.fields.tuple_lookups import (
 )
 
 PER_PAGE = 25
+# The page sizes a reader may choose (?per_page=); any other value falls back to the list's own.
+PAGE_SIZES = (10, 25, 50, 100)
 EXACT_COUNT_LIMIT = 10_000
 # The query-string keys of keyset pages; a new sort or search starts without them.
 CURSOR_PARAMS = ("page", "after", "before", "last", "from")
@@ -73,6 +75,12 @@ class ListPage:
     info: str = ""
     jump_label: str = ""
     jump_keep: list = field(default_factory=list)
+    # The page-size choice: the query string to keep (a new size starts again at the first page).
+    size_keep: list = field(default_factory=list)
+
+    @property
+    def page_sizes(self) -> list[int]:
+        return sorted({*PAGE_SIZES, self.per_page})
 
     @property
     def start(self) -> int | None:
@@ -118,6 +126,18 @@ class ListPage:
             return f"{'Last ' if not self.has_next else ''}{len(self.rows):,} of {self.total_text} Records"
         about = "about " if self.position_estimated else ""
         return f"{about}{self.start:,} - {self.end:,} of {self.total_text} Records"
+
+
+def page_size(request, default: int) -> int:
+    """``?per_page=`` when it is one of PAGE_SIZES, else the list's own size."""
+    chosen = _positive_int(request.GET.get("per_page"), default)
+    return chosen if chosen in PAGE_SIZES else default
+
+
+def _size_choice(request, page: "ListPage") -> "ListPage":
+    page.size_keep = [(k, v) for k, values in request.GET.lists() if k not in (*CURSOR_PARAMS, "per_page")
+                      for v in values]
+    return page
 
 
 def _positive_int(value: Any, default: int) -> int:
@@ -264,9 +284,11 @@ def paginate(
     function turning typed text into a value to start the page at ("Go to").
     An unknown sort key falls back to the default; it never reaches the database.
     """
+    per_page = page_size(request, per_page)
     if keyset:
-        return _keyset_page(request, queryset, sorts=sorts, default_sort=default_sort, per_page=per_page,
+        page = _keyset_page(request, queryset, sorts=sorts, default_sort=default_sort, per_page=per_page,
                             unique=unique, jump=jump or {}, jump_label=jump_label)
+        return _size_choice(request, page)
     sort, ordering = sort_order(request, sorts, default_sort, unique)
     total = queryset.count()
     page_count = max(1, -(-total // per_page))
@@ -275,7 +297,7 @@ def paginate(
     rows = list(queryset.order_by(*ordering)[offset : offset + per_page])
     page = ListPage(rows=rows, number=number, per_page=per_page, total=total, sort=sort)
     _numbered_links(request, page)
-    return page
+    return _size_choice(request, page)
 
 
 def _numbered_links(request, page: ListPage) -> None:

@@ -12,6 +12,32 @@ from dids.numbers import NumberReading, read_number
 MONEY_FIELDS = ("buy_cost", "connection_cost", "cost_per_min", "setup_fee", "monthly_fee")
 # The fields the seed marks with *; every other field has a default.
 SEED_REQUIRED = {"number", "monthly_fee", "billing_days"}
+# Create Product's help under each field: the seed's manual (../shared/seed/did-management.txt,
+# "Create DID Product"), its wording with the grammar mended; Initial Increment, which the manual
+# leaves blank, and Buy Cost, which it leaves vague, say what the portal does with them.
+FIELD_HELP = {
+    "category": "Select the category of the DID. By default DID is selected.",
+    "number": "Number to create the DID. Any common format: 18555801802, +1 855-580-1802, "
+              "or (855) 580-1802 read in the Country chosen.",
+    "provider": "Select the provider of the DID.",
+    "country": "Select the country for which the DID is created.",
+    "buy_cost": "Define the buy cost: what the provider charges for this DID. Only admins see it.",
+    "city": "City for which the DID is created.",
+    "province": "Province for which the DID is created.",
+    "status": "Select the status of the DID: Active or Inactive. Inactive DIDs cannot be bought.",
+    "connection_cost": "Connection fee charged to the customer, at least, when a call is connected.",
+    "grace_time": "Seconds of each call's duration that are free.",
+    "cost_per_min": "Cost per minute.",
+    "initial_increment": "Seconds charged for a call's first block (60: the first minute is charged whole).",
+    "increment": "Rate of increment to calculate the call cost. Example: 60 to charge every minute.",
+    "setup_fee": "Setup fee for the DID, charged once when it is bought.",
+    "monthly_fee": "Monthly cost for the DID, charged every Billing Days.",
+    "call_timeout": "The call hangs up automatically after ringing for this many seconds.",
+    "billing_type": "One Time: the subscription is assigned once, then ends. Recurring: the subscription "
+                    "renews every Billing Days.",
+    "billing_days": "Billing days for the subscription.",
+    "concurrent_calls": "How many calls may run at the same time (0 = unlimited).",
+}
 
 
 class ProviderForm(forms.ModelForm):
@@ -48,10 +74,7 @@ class ProviderChoiceField(forms.ModelChoiceField):
 class DIDForm(forms.ModelForm):
     """The seed's "Create Product" form, field for field, label for label."""
 
-    number = forms.CharField(
-        label="DID", max_length=40,
-        help_text="Any common format: 18555801802, +1 855-580-1802, or (855) 580-1802 read in the Country chosen.",
-    )
+    number = forms.CharField(label="DID", max_length=40)
     provider = ProviderChoiceField(queryset=Provider.objects.none(), label="Provider", empty_label=None)
     buy_cost = MoneyAmountField(label="Buy Cost (USD)", initial="0.0000")
     connection_cost = MoneyAmountField(label="Connection Cost (USD)", initial="0.0000")
@@ -60,14 +83,10 @@ class DIDForm(forms.ModelForm):
     monthly_fee = MoneyAmountField(label="MonthlyFee (USD)")
     grace_time = WholeNumberField(label="Grace Time (Sec.)", min_value=0, max_value=86400, initial=0)
     initial_increment = WholeNumberField(label="Initial Increment", min_value=0, max_value=86400, initial=60)
-    increment = WholeNumberField(
-        label="Increment", min_value=1, max_value=86400, initial=60, help_text="60 to charge every minute."
-    )
+    increment = WholeNumberField(label="Increment", min_value=1, max_value=86400, initial=60)
     call_timeout = WholeNumberField(label="Call Timeout (Sec.)", min_value=1, max_value=600, initial=30)
     billing_days = WholeNumberField(label="Billing Days", min_value=1, max_value=3650, initial=30)
-    concurrent_calls = WholeNumberField(
-        label="Concurrent Calls", min_value=0, max_value=100000, initial=0, help_text="0 = unlimited."
-    )
+    concurrent_calls = WholeNumberField(label="Concurrent Calls", min_value=0, max_value=100000, initial=0)
 
     class Meta:
         model = DID
@@ -101,6 +120,9 @@ class DIDForm(forms.ModelForm):
         self.fields["provider"].queryset = providers.order_by("name")
         self.fields["country"].label = "Country"
         self.fields["status"].label = "Status"
+        for name, text in FIELD_HELP.items():
+            if name in self.fields:
+                self.fields[name].help_text = text
         self.helper = self._layout()
 
     def _layout(self) -> FormHelper:

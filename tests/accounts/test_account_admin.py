@@ -203,7 +203,14 @@ def test_edit_unknown_account_is_404(admin_client):
 def test_suspend_then_reactivate(admin_client, client, reseller_user):
     account = reseller_user.account
     url = reverse("manage:status", args=[account.pk])
-    assert admin_client.get(url).status_code == 405  # no state change by GET
+    # GET is the confirmation page: it says what Suspend means and posts the status it confirms.
+    page = admin_client.get(url)
+    html = page.content.decode()
+    assert page.status_code == 200 and "It cannot log in or buy" in html
+    assert 'name="status" value="suspended"' in html
+    assert f'href="{reverse("billing:account", args=[account.pk])}">Cancel</a>' in html
+    account.refresh_from_db()
+    assert account.is_active  # opening the page changed nothing
     response = admin_client.post(url, {"status": "suspended"}, follow=True)
     assert "suspended. It can no longer log in or buy." in response.content.decode()
     account.refresh_from_db()
@@ -212,6 +219,8 @@ def test_suspend_then_reactivate(admin_client, client, reseller_user):
     other = client.__class__()
     response = other.post(reverse("login"), {"username": reseller_user.username, "password": PASSWORD})
     assert response.status_code == 200 and "_auth_user_id" not in other.session
+    html = admin_client.get(url).content.decode()
+    assert "It can log in and buy again." in html and 'name="status" value="active"' in html
     response = admin_client.post(url, {"status": "active"}, follow=True)
     assert "reactivated" in response.content.decode()
     assert other.post(reverse("login"), {"username": reseller_user.username, "password": PASSWORD}).status_code == 302
@@ -338,7 +347,7 @@ def test_reseller_and_customer_get_403(request, reseller_user, name, with_pk, wh
 
 def test_admin_opens_every_page(admin_client, reseller_user):
     for name, with_pk in MANAGE_PAGES:
-        if name in {"manage:status", "billing:add_funds", "billing:adjust"}:
+        if name in {"billing:add_funds", "billing:adjust"}:
             assert admin_client.get(_url(name, with_pk, reseller_user.account)).status_code == 405, name
         else:
             assert admin_client.get(_url(name, with_pk, reseller_user.account)).status_code == 200, name
@@ -347,3 +356,11 @@ def test_admin_opens_every_page(admin_client, reseller_user):
 def test_admin_nav_has_accounts(admin_client):
     html = admin_client.get(reverse("manage:list")).content.decode()
     assert f'href="{reverse("manage:list")}">Accounts</a>' in html
+
+
+def test_account_page_suspend_opens_the_confirmation_page(admin_client, reseller_user):
+    """Suspend acts on no single click: the account page links to the confirmation page."""
+    url = reverse("manage:status", args=[reseller_user.account_id])
+    html = admin_client.get(reverse("billing:account", args=[reseller_user.account_id])).content.decode()
+    assert f'href="{url}">Suspend</a>' in html
+    assert f'action="{url}"' not in html

@@ -123,7 +123,7 @@ def test_a_clean_world_audits_clean(world, admin_client, command_line):
     html = response.content.decode()
     assert 'data-testid="audit-ok">No problems found.' in html
     assert "finding-" not in html
-    assert f'<a class="nav-link active" href="{URL}">Audit</a>' in html
+    assert f'<a class="nav-link active" href="{URL}">Revenue assurance</a>' in html
 
 
 def test_an_empty_database_audits_clean(db):

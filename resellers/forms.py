@@ -1,6 +1,7 @@
 from django import forms
 
 from core.forms import MoneyAmountField
+from dids.numbers import search_digits
 
 
 class PurchaseForm(forms.Form):
@@ -28,3 +29,46 @@ class PurchaseForm(forms.Form):
             if value is not None and value < floor:
                 self.add_error(name, f"A sell cost cannot be below your buy cost ({floor:.4f}).")
         return cleaned
+
+
+class BuyDIDsSearchForm(forms.Form):
+    """Buy DIDs' search: every field optional; one typed wrongly gets its message next to it (and the
+    list shows nothing). ``countries``: (code, name) of the countries in the buyer's pool."""
+
+    country = forms.ChoiceField(label="Country", required=False)
+    city = forms.CharField(label="City", required=False, max_length=100)
+    province = forms.CharField(label="Province", required=False, max_length=100)
+    prefix = forms.CharField(label="Number starts with", required=False, max_length=20)
+    number = forms.CharField(label="Number contains", required=False, max_length=20)
+    min_price = MoneyAmountField(label="Price from (USD)", required=False)
+    max_price = MoneyAmountField(label="Price to (USD)", required=False)
+
+    def __init__(self, *args, countries=(), **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["country"].choices = [("", "Any country"), *countries]
+
+    def _digits(self, name):
+        text = self.cleaned_data.get(name, "")
+        digits = search_digits(text)[:15]
+        if text.strip() and not digits:
+            raise forms.ValidationError("Type digits of the number, e.g. 1855.")
+        return digits
+
+    def clean_prefix(self):
+        return self._digits("prefix")
+
+    def clean_number(self):
+        return self._digits("number")
+
+    def clean(self):
+        cleaned = super().clean()
+        low, high = cleaned.get("min_price"), cleaned.get("max_price")
+        if low is not None and high is not None and low > high:
+            self.add_error("max_price", f"Must be at least the Price from ({low:.4f}).")
+        return cleaned
+
+    def filters(self) -> dict:
+        """The fields typed correctly: {name: value} without the empty ones."""
+        self.is_valid()
+        return {name: value for name, value in self.cleaned_data.items()
+                if name not in self.errors and value not in (None, "")}

@@ -73,6 +73,7 @@ def test_offer_rows(db):
     offers = {did.pk: Price(setup_fee=Decimal("2"), price=Decimal("3.25"), billing_type="recurring", billing_days=30)}
     [row] = offer_rows([did], offers)
     assert row == {
+        "pk": did.pk,  # Buy several's checkbox
         "digits": "12025550123", "country": "France", "city": "Paris", "province": "IDF", "setup_fee": "2.0000",
         "price": "3.2500", "billing_type": "Recurring", "billing_days": "30",
         "purchase_url": reverse("resellers:purchase", args=[did.pk]),

@@ -36,11 +36,13 @@ from billing.ledger.posting import post_many
 from billing.models import LedgerEntry, PriceOverride, Subscription
 from billing.prices.resolve import Price, resolve
 from billing.subscriptions.holdings import unsold_holdings
+from billing.subscriptions.purchase_keys import MAX_AGE as PURCHASE_PAGE_AGE
 from billing.subscriptions.sellable import chain_in_grace, refusal
 from core.locking import prepared_account_lock, prepared_did_lock, prepared_holding_lock
 from core.money import fmt, money, quantize
 from core.prepared import insert, update
 from dids.models import DID, DIDHistory
+from dids.numbers import display
 
 # The statements of a purchase, compiled once per process. The locks are lock_did, lock_holding
 # and lock_accounts on these querysets (core/locking.py).
@@ -176,7 +178,14 @@ def _buy(did, buyer_id, purchase_key, by, sell_setup_fee, sell_price, expected, 
     override = None
     if buyer.override_setup_fee is not None:
         override = _Override(buyer.override_setup_fee, buyer.override_price)
+    return sell_locked(did, buyer, seller, seller_sub, override, purchase_key, by, sell_setup_fee, sell_price,
+                       expected, now)
 
+
+def sell_locked(did, buyer, seller, seller_sub, override, purchase_key, by, sell_setup_fee, sell_price, expected,
+                now) -> PurchaseResult:
+    """The purchase of one DID once its rows are locked (the DID, the seller's holding, the accounts,
+    core/locking.py's order): check, charge, insert. Also each DID of purchase_many.py."""
     _refuse_unless_buyable(did, buyer, seller, seller_sub)
     price = resolve(did, seller_sub, override)  # billing/prices/resolve.py, as price_for
     if expected is not None and tuple(quantize(v) for v in expected) != (price.setup_fee, price.price):
@@ -272,3 +281,29 @@ def _charge(buyer, seller, did, subscription, price: Price, by, key) -> None:
             period_start=start, period_end=end, idempotency_key=f"{key}:sale",
             description=f"Sold DID {did.digits} to {buyer} (setup {fmt(price.setup_fee)} + price {fmt(price.price)})"))
     post_many(entries, by=by)
+
+
+def why_gone(buyer: Account, did_id: int, now=None) -> str | None:
+    """Why a DID that was in ``buyer``'s pool (its seller's to sell) is not any more: sold within a
+    purchase page's lifetime (purchase_keys.MAX_AGE), held by the buyer already, or no longer for sale.
+    None when it was never ``buyer``'s to see (another account's for longer, or no such DID), so
+    nothing is told about other accounts' numbers."""
+    if buyer.parent_id is None:  # the operator's pool: every Active DID nobody holds
+        did = DID.objects.filter(pk=did_id).first()
+        seller_holding = None
+    else:  # the seller's holding of it
+        seller_holding = Subscription.objects.filter(
+            did_id=did_id, account_id=buyer.parent_id, status=Subscription.Status.ACTIVE).select_related("did").first()
+        did = seller_holding and seller_holding.did
+    if did is None:
+        return None
+    number = display(did.number)
+    bought = Subscription.objects.filter(did=did, parent=seller_holding, status=Subscription.Status.ACTIVE).first()
+    if bought is not None and bought.account_id == buyer.pk:
+        return f"You already hold DID {number}."
+    if bought is not None:
+        since = (now or timezone.now()) - timedelta(seconds=PURCHASE_PAGE_AGE)
+        return f"DID {number} was just sold to someone else." if bought.started_at >= since else None
+    if not did.is_active:
+        return f"DID {number} is no longer for sale."
+    return None

@@ -38,3 +38,25 @@ def verify_purchase_key(signed: str, *, buyer_id: int, did_id: int) -> PurchaseT
     if owner != buyer_id or did != did_id:
         return None
     return PurchaseTicket(unique, Decimal(setup_fee), Decimal(price))
+
+
+@dataclass(frozen=True)
+class ManyTicket:
+    key: str  # the unique part: each DID's subscription gets "<key>:<did id>"
+    expected: dict  # {did id: (setup fee, price)} as the confirmation page showed them
+
+
+def new_many_key(*, buyer_id: int, prices: dict) -> str:
+    """One key per Buy several confirmation page: the buyer, and every DID with the price shown."""
+    payload = [buyer_id, uuid.uuid4().hex, [[did_id, str(p.setup_fee), str(p.price)] for did_id, p in prices.items()]]
+    return signing.dumps(payload, salt=_SALT + "-many", compress=True)
+
+
+def verify_many_key(signed: str, *, buyer_id: int) -> ManyTicket | None:
+    """The ticket when the key is valid for this buyer, else None."""
+    try:
+        owner, unique, rows = signing.loads(signed or "", salt=_SALT + "-many", max_age=MAX_AGE)
+        expected = {int(did_id): (Decimal(setup_fee), Decimal(price)) for did_id, setup_fee, price in rows}
+    except (signing.BadSignature, ValueError, TypeError):
+        return None
+    return ManyTicket(unique, expected) if owner == buyer_id else None

@@ -10,20 +10,22 @@ from django.views.generic import TemplateView
 
 from accounts.permissions import AccountRequiredMixin
 from billing.models import Subscription
-from billing.subscriptions.holdings import seller_holding, unsold_holdings
+from billing.subscriptions.holdings import seller_holding
 from billing.subscriptions.pool import pool_for
-from billing.prices.lookups import price_for, prices_for
-from billing.subscriptions.purchase import PurchaseRefused, purchase_did
+from billing.prices.lookups import price_for
+from billing.prices.resolve import Price
+from billing.subscriptions.purchase import PurchaseRefused, purchase_did, why_gone
+from billing.subscriptions.purchase_many import MAX_AT_ONCE
 from billing.subscriptions.purchase_keys import new_purchase_key, verify_purchase_key
 from billing.subscriptions.sellable import seller_suspended, why_not_for_sale
 from billing.subscriptions.release import ReleaseRefused, release_did
 from core.listing import paginate
-from core.money import fmt
+from core.money import fmt, quantize
 from dids.filters import number_contains
 from dids.models import DID
 from dids.numbers import search_digits
-from resellers.forms import PurchaseForm
-from resellers.offer_rows import offer_rows
+from resellers.forms import BuyDIDsSearchForm, PurchaseForm
+from resellers.offer_rows import country_choices, offer_rows, search_pool, with_buyer_prices
 
 POOL_SORTS = {
     "number": ("number",),
@@ -31,6 +33,9 @@ POOL_SORTS = {
     "city": ("city", "number"),
     "province": ("province", "number"),
     "billing_days": ("billing_days", "number"),
+    # What this buyer pays (resellers/offer_rows.py with_buyer_prices), not the product's fee.
+    "price": ("buy_price", "number"),
+    "setup_fee": ("buy_setup_fee", "number"),
 }
 MY_SORTS = {
     "number": ("did__number",),
@@ -74,68 +79,78 @@ class MyDIDsView(AccountRequiredMixin, TemplateView):
 
 
 class BuyDIDsView(AccountRequiredMixin, TemplateView):
-    """Buy DIDs: the parent's unsold Active DIDs at the price this account would pay; when the
-    parent is a suspended reseller, a notice saying so instead of an empty table."""
+    """Buy DIDs: the parent's unsold Active DIDs at the price this account would pay, searched by
+    country, city, province, number and price, sorted by any column (price and setup fee in SQL:
+    resellers/offer_rows.py with_buyer_prices); when the parent is a suspended reseller, a notice
+    saying so instead of an empty table."""
 
     template_name = "resellers/buy_dids.html"
 
     def get_context_data(self, **kwargs):
         if seller_suspended(self.account):  # billing/subscriptions/sellable.py: nothing of its is for sale
             return super().get_context_data(seller_suspended=True, **kwargs)
-        pool = _number_filter(self.request, pool_for(self.account))
-        # Without NUL: PostgreSQL refuses it in a query (a 500).
-        country = self.request.GET.get("country", "").replace("\x00", "").strip().upper()[:2]
-        if country:
-            pool = pool.filter(country=country)
+        pool = pool_for(self.account)
+        search = BuyDIDsSearchForm(self.request.GET, countries=country_choices(self.account))
+        pool = search_pool(with_buyer_prices(pool, self.account), search.filters())
+        if search.errors:  # a mistyped search shows its message and nothing, never rows it did not ask for
+            pool = pool.none()
         page = paginate(
             self.request, pool, sorts=POOL_SORTS, default_sort="number", keyset=True, unique=("number",),
             jump={"number": lambda text: "+" + search_digits(text)[:15]}, jump_label="Go to DID",
         )
-        sellers = {}
-        if self.account.parent_id:
-            sellers = {
-                s.did_id: s
-                for s in unsold_holdings(self.account.parent_id).filter(did__in=[d.pk for d in page.rows])
-            }
-        offers = prices_for(self.account, page.rows, sellers)
+        # The prices the rows were filtered and sorted by (with_buyer_prices: the price rule in SQL,
+        # checked against billing/prices/resolve.py by tests/resellers/test_buy_dids_search.py).
+        offers = {did.pk: Price(quantize(did.buy_setup_fee), quantize(did.buy_price), did.billing_type,
+                                did.billing_days) for did in page.rows}
         for did in page.rows:
             did.offer = offers[did.pk]
-        return super().get_context_data(
-            page=page, rows=offer_rows(page.rows, offers), number=self.request.GET.get("number", ""), country=country,
-            **kwargs,
-        )
+        return super().get_context_data(page=page, rows=offer_rows(page.rows, offers), search=search,
+                                        max_at_once=MAX_AT_ONCE, **kwargs)
 
 
 class PurchaseView(AccountRequiredMixin, TemplateView):
     """Purchase -> Edit Info: BUY COST (exactly what will be charged) beside an
-    editable SELL COST. Save buys; Cancel buys nothing."""
+    editable SELL COST. Save buys; Cancel buys nothing. A refused Save shows the page again
+    with the price as it is now and a fresh key, so the next Save can succeed."""
 
     template_name = "resellers/purchase.html"
 
     def _offer(self, did_pk):
-        did = get_object_or_404(pool_for(self.account), pk=did_pk)
+        did = pool_for(self.account).filter(pk=did_pk).first()
+        if did is None:
+            return None, None
         return did, price_for(did, seller_holding(self.account, did.pk), self.account.pk)
 
-    def get(self, request, did_pk):
-        try:
-            did, price = self._offer(did_pk)
-        except Http404:
-            # A number of its seller's that cannot be sold now (Buy DIDs was open a while): why, on Buy DIDs.
-            reason = why_not_for_sale(self.account, did_pk)
-            if not reason:
-                raise
+    def _fresh_values(self, did, price, typed=None):
+        """The form's values for the price as it is now, with a new signed key; sell costs as typed, but
+        never below the (new) buy cost, so a price rise does not turn the next Save into an error."""
+        typed = typed or {}
+        values = {"purchase_key": new_purchase_key(
+            buyer_id=self.account.pk, did_id=did.pk, setup_fee=price.setup_fee, price=price.price)}
+        for name, floor in (("sell_setup_fee", price.setup_fee), ("sell_price", price.price)):
+            value = typed.get(name)
+            values[name] = fmt(max(value, floor) if value is not None else floor)
+        return values
+
+    def _not_for_sale(self, request, did_pk):
+        """A DID this buyer cannot buy now. Its seller's number that just sold, or that cannot be sold
+        at the moment: say so (a page, or Buy DIDs with the reason); anything else a plain 404 that
+        tells nothing about another account's numbers."""
+        reason = why_not_for_sale(self.account, did_pk)
+        if reason:
             messages.error(request, reason)
             return redirect("resellers:buy")
-        form = PurchaseForm(
-            initial={
-                "purchase_key": new_purchase_key(
-                    buyer_id=self.account.pk, did_id=did.pk, setup_fee=price.setup_fee, price=price.price
-                ),
-                "sell_setup_fee": fmt(price.setup_fee),
-                "sell_price": fmt(price.price),
-            },
-            is_reseller=self.account.is_reseller,
-        )
+        gone = why_gone(self.account, did_pk)
+        if gone is None:
+            raise Http404("This DID is not for sale to you.")
+        # Still a 404 (nothing to buy here), but one that says why.
+        return self.render_to_response(self.get_context_data(sold=gone), status=404)
+
+    def get(self, request, did_pk):
+        did, price = self._offer(did_pk)
+        if did is None:
+            return self._not_for_sale(request, did_pk)
+        form = PurchaseForm(initial=self._fresh_values(did, price), is_reseller=self.account.is_reseller)
         return self.render_to_response(self.get_context_data(did=did, price=price, form=form))
 
     def post(self, request, did_pk):
@@ -161,13 +176,32 @@ class PurchaseView(AccountRequiredMixin, TemplateView):
                 sell_price=form.cleaned_data.get("sell_price") if self.account.is_reseller else None,
             )
         except PurchaseRefused as refusal:
-            form.add_error(None, str(refusal))
-            return self.render_to_response(self.get_context_data(did=did, price=price, form=form), status=409)
+            return self._refused(request, did_pk, form, str(refusal))
         if result.repeated:
             messages.info(request, f"DID {did.digits} was already purchased by this request; charged once.")
         else:
             messages.success(request, f"DID {did.digits} purchased. Charged {fmt(result.charged)} USD.")
         return redirect("resellers:dids")
+
+    def _refused(self, request, did_pk, form, reason):
+        """The page again, read afresh: the price now and a new key (the old one is bound to the old
+        price, so every Save with it would be refused again), or why the DID is gone."""
+        did, price = self._offer(did_pk)
+        if did is None:
+            form.add_error(None, reason)
+            gone = why_gone(self.account, did_pk)
+            if gone is not None:
+                return self.render_to_response(self.get_context_data(sold=gone, form=form), status=409)
+            did = get_object_or_404(DID, pk=did_pk)
+            return self.render_to_response(self.get_context_data(
+                did=did, price=price_for(did, seller_holding(self.account, did.pk), self.account.pk), form=form),
+                status=409)
+        values = self._fresh_values(did, price, form.cleaned_data if self.account.is_reseller else None)
+        fresh = PurchaseForm(values, buy_price=price, is_reseller=self.account.is_reseller)
+        fresh.is_valid()  # valid by construction: the refusal is its only error
+        fresh.add_error(None, reason)
+        return self.render_to_response(self.get_context_data(did=did, price=price, form=fresh, fresh_key=True),
+                                       status=409)
 
 
 class ReleaseView(AccountRequiredMixin, TemplateView):

@@ -1,5 +1,6 @@
-"""Edit Info after purchase (DESIGN.md section 4): a seller's BUY COST beside its
-editable SELL COST, for all its buyers or one of them.
+"""Edit Info after purchase (DESIGN.md section 4): a seller's BUY COST ("You pay") beside its
+editable SELL COST ("You charge"), for all its buyers or one of them; a customer, who sells to
+nobody, sees only what it pays. The provider's cost is shown to admins only, under its own name.
 
 Three doors to the same page:
   - the admin, for the operator's own sell cost (the DID product's Setup Fee and
@@ -89,7 +90,8 @@ class EditInfoView(TemplateView):
                 for field, text in refusal.errors.items():
                     form.add_error(field if field in form.fields else None, text)
                 if refusal.below_cost and request.user.is_portal_admin:
-                    form.add_error(None, "Below the buy cost: check “Sell below cost” and Save again to keep it.")
+                    floor = "the provider cost" if self.seller is None else f"what {self.seller.name} pays"
+                    form.add_error(None, f"Below {floor}: check “Sell below cost” and Save again to keep it.")
             else:
                 self._report(*changed, buyer)
                 return self._back(buyer)
@@ -138,6 +140,14 @@ class EditInfoView(TemplateView):
         url = self.request.path
         return redirect(f"{url}?buyer={buyer.pk}" if buyer else url)
 
+    def price_names(self) -> dict:
+        """The headings of the two price columns: one name per price, never "Buy Cost" for two things."""
+        if self.seller is None:
+            return dict(buy="The DID product", sell="The operator charges")
+        if self.own_page:
+            return dict(buy="You pay", sell="You charge")
+        return dict(buy=f"{self.seller.name} pays", sell=f"{self.seller.name} charges")
+
     @property
     def all_label(self) -> str:
         return "All resellers" if self.seller is None else "All customers and sub-resellers"
@@ -145,17 +155,21 @@ class EditInfoView(TemplateView):
     def get_context_data(self, **kwargs):
         did = self.did
         if self.seller_sub is None:
-            buy = dict(buy_cost=did.buy_cost.amount, setup_fee=did.setup_fee.amount, price=did.monthly_fee.amount,
+            buy = dict(setup_fee=did.setup_fee.amount, price=did.monthly_fee.amount,
                        billing_type=did.get_billing_type_display(), billing_days=did.billing_days)
         else:
             sub = self.seller_sub
-            buy = dict(buy_cost=sub.price.amount, setup_fee=sub.setup_fee.amount, price=sub.price.amount,
+            buy = dict(setup_fee=sub.setup_fee.amount, price=sub.price.amount,
                        billing_type=sub.get_billing_type_display(), billing_days=sub.billing_days)
+        is_admin = self.request.user.is_portal_admin
+        # What the operator pays the provider: the operator's business, never shown to an account.
+        provider_cost = did.buy_cost.amount if is_admin else None
         buyers = list(buyers_of(self.seller.pk if self.seller else None)) if self.can_edit else []
         form = kwargs["form"]
         return super().get_context_data(
             did=did, seller=self.seller, buy=buy, buyers=buyers, all_label=self.all_label,
-            can_edit=self.can_edit, cancel_url=self.cancel_url(), is_admin=self.request.user.is_portal_admin,
+            provider_cost=provider_cost, names=self.price_names(), own_page=self.own_page,
+            can_edit=self.can_edit, cancel_url=self.cancel_url(), is_admin=is_admin,
             history=self.history(), chain=self.chain(), rates=self.card, rate_rows=_rate_rows(self.card, form),
             rates_editable=form.has_rates, preview=self.preview(), **kwargs,
         )

@@ -1,4 +1,5 @@
-"""A holder's own Edit Info (/portal/dids/<id>/edit-info/): BUY COST read-only, SELL COST its own."""
+"""A holder's own Edit Info (/portal/dids/<id>/edit-info/): BUY COST ("You pay") read-only, SELL COST
+("You charge") its own; a customer sees only what it pays."""
 
 from django.db.models import Q
 from django.http import Http404

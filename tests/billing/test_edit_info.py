@@ -50,10 +50,12 @@ def _r1_sub(s):
 
 def test_holder_edit_info_shows_buy_cost_and_sell_cost_as_the_seed(setup):
     html = _client(setup["r1"]).get(_my_url(setup["did"])).content.decode()
-    for text in ("Edit Info", "DID Information", "BUY COST", "SELL COST", "Buy Cost (USD)", "Setup Fee (USD)",
+    for text in ("Edit Info", "DID Information", "BUY COST", "SELL COST", "You pay", "You charge", "Setup Fee (USD)",
                  "Price (USD)", "Billing Type", "Billing Days", "Save", "Cancel",
                  "All customers and sub-resellers", "Customer C"):
         assert text in html, text
+    # Issue 17: "Buy Cost" named the provider's cost on the admin's page and the price paid here.
+    assert "Buy Cost (USD)" not in html and "Provider cost" not in html
     response = _client(setup["r1"]).get(_my_url(setup["did"]))
     assert response.context["buy"]["setup_fee"] == D("5") and response.context["buy"]["price"] == D("20")
     assert response.context["form"].initial["sell_setup_fee"] == "8.0000"
@@ -176,7 +178,7 @@ def test_admin_override_for_one_reseller_with_all_resellers_as_the_default(setup
     page = client.get(reverse("billing:edit_info", args=[did.pk]))
     html = page.content.decode()
     assert "All resellers" in html and "Reseller Two" in html
-    assert page.context["buy"]["buy_cost"] == D("5") and page.context["buy"]["price"] == D("20")
+    assert page.context["provider_cost"] == D("5") and page.context["buy"]["price"] == D("20")
 
     response = client.post(reverse("billing:edit_info", args=[did.pk]),
                            {"buyer": r2.account_id, "sell_setup_fee": "1", "sell_price": "5"})

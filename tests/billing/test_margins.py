@@ -1,7 +1,9 @@
-"""Margins: what each holder pays and earns per period, per DID and per account.
+"""Margins: what each holder pays and earns per month, per DID and per account.
 
 The chain: operator -> reseller R1 -> sub-reseller S -> customer C on one DID,
 plus a DID R1 holds and has not sold on (a cost without earnings).
+Issue 17: every figure is per month, price * 30.44 / Billing Days (28 days: 20.5000 -> 22.2864;
+30 days: 10.0000 -> 10.1467); tests/billing/test_margins_monthly.py has the rule and the setup fees.
 """
 
 import itertools
@@ -59,18 +61,18 @@ def test_r1_rows_and_totals(admin_client, chain):
     assert response.status_code == 200
     rows = rows_by_did(response.context["page"].rows)
     sold, unsold = rows["12025551001"], rows["12025551002"]
-    assert (sold.pays, sold.earns, sold.margin, sold.billing_days) == (D("20.5000"), D("26.7500"), D("6.2500"), 28)
+    assert (sold.pays, sold.earns, sold.margin, sold.billing_days) == (D("22.2864"), D("29.0811"), D("6.7947"), 28)
     assert sold.sold_to == chain["s"].account
     assert (unsold.pays, unsold.earns, unsold.margin, unsold.sold_to, unsold.billing_days) == (
-        D("10.0000"), None, None, None, 30)
+        D("10.1467"), None, None, None, 30)
     totals = response.context["totals"]
-    # Unsold DIDs count as cost: 26.7500 - (20.5000 + 10.0000).
+    # Unsold DIDs count as cost: 29.0811 - (22.2864 + 10.1467), per month.
     assert (totals.held, totals.sold, totals.pays, totals.earns, totals.margin, totals.unsold_pays) == (
-        2, 1, D("30.5000"), D("26.7500"), D("-3.7500"), D("10.0000"))
+        2, 1, D("32.4331"), D("29.0811"), D("-3.3520"), D("10.1467"))
     html = response.content.decode()
-    assert "6.2500" in html and "-3.7500" in html and "not sold" in html
-    assert '<td class="money text-danger" data-testid="total-margin">-3.7500</td>' in html
-    assert "a DID not sold on counts as a cost" in html and "one period of each DID" in html
+    assert "6.7947" in html and "-3.3520" in html and "not sold" in html
+    assert '<td class="money text-danger" data-testid="total-margin">-3.3520</td>' in html
+    assert "a DID not sold on counts as a cost" in html and "30.44-day month" in html
     assert reverse("billing:holder_edit_info", args=[chain["sold"].pk, r1.pk]) in html
     assert reverse("billing:account_margins", args=[chain["s"].account_id]) in html
 
@@ -78,9 +80,9 @@ def test_r1_rows_and_totals(admin_client, chain):
 def test_sub_reseller_and_customer_rows(admin_client, chain):
     s_rows = list(account_margin_rows(chain["s"].account))
     assert [(r.pays, r.earns, r.margin, r.sold_to_id) for r in s_rows] == [
-        (D("26.7500"), D("31.1234"), D("4.3734"), chain["c"].account_id)]
+        (D("29.0811"), D("33.8356"), D("4.7545"), chain["c"].account_id)]
     c_totals = account_margin_totals(chain["c"].account)
-    assert (c_totals.pays, c_totals.earns, c_totals.margin) == (D("31.1234"), D("0.0000"), D("-31.1234"))
+    assert (c_totals.pays, c_totals.earns, c_totals.margin) == (D("33.8356"), D("0.0000"), D("-33.8356"))
 
 
 def test_reseller_sees_its_own_margins(client, chain):
@@ -89,9 +91,9 @@ def test_reseller_sees_its_own_margins(client, chain):
     assert response.status_code == 200
     assert response.context["account"] == chain["s"].account
     totals = response.context["totals"]
-    assert (totals.pays, totals.earns, totals.margin) == (D("26.7500"), D("31.1234"), D("4.3734"))
+    assert (totals.pays, totals.earns, totals.margin) == (D("29.0811"), D("33.8356"), D("4.7545"))
     html = response.content.decode()
-    assert "12025551001" in html and "C Customer" in html and "4.3734" in html
+    assert "12025551001" in html and "C Customer" in html and "4.7545" in html
     assert "12025551002" not in html  # R1's unsold DID is not S's business
     assert reverse("billing:my_edit_info", args=[chain["sold"].pk]) in html
     assert 'href="/portal/margins/">Margins</a>' in html  # the reseller's nav
@@ -104,29 +106,30 @@ def test_admin_summary_rows_and_operator_row(admin_client, chain):
     assert set(rows) == {"R1 Telecom", "S Sub", "C Customer"}
     figures = {name: (a.held, a.sold, a.pays, a.earns, a.margin) for name, a in rows.items()}
     assert figures == {
-        "R1 Telecom": (2, 1, D("30.5000"), D("26.7500"), D("-3.7500")),
-        "S Sub": (1, 1, D("26.7500"), D("31.1234"), D("4.3734")),
-        "C Customer": (1, 0, D("31.1234"), D("0.0000"), D("-31.1234")),
+        "R1 Telecom": (2, 1, D("32.4331"), D("29.0811"), D("-3.3520")),
+        "S Sub": (1, 1, D("29.0811"), D("33.8356"), D("4.7545")),
+        "C Customer": (1, 0, D("33.8356"), D("0.0000"), D("-33.8356")),
     }
     operator = response.context["operator"]
-    # Both DIDs went to R1 at 20.5000 and 10.0000; the provider's Buy Costs are 1.2500 and 2.0000.
+    # Both DIDs went to R1 at 20.5000 (28 days) and 10.0000 (30 days); the provider costs are 1.2500
+    # and 2.0000 per period: 22.2864 + 10.1467 earned, 1.3589 + 2.0293 paid per month.
     assert (operator.sold, operator.earns, operator.pays, operator.margin) == (
-        2, D("30.5000"), D("3.2500"), D("27.2500"))
+        2, D("32.4331"), D("3.3882"), D("29.0449"))
     html = response.content.decode()
-    for text in ("27.2500", "-3.7500", "4.3734", "sum of Buy Cost", "one period of each DID"):
+    for text in ("29.0449", "-3.3520", "4.7545", "Pays providers per month (provider cost)", "30.44-day month"):
         assert text in html, text
-    assert "-31.1234" not in html  # a customer does not resell: no margin is shown for it
+    assert "-33.8356" not in html  # a customer does not resell: no margin is shown for it
     assert reverse("billing:account_margins", args=[chain["r1"].account_id]) in html
     assert '<a class="nav-link active" href="/margins/">Margins</a>' in html
 
 
 def test_customer_page_shows_what_it_pays_and_no_margin(admin_client, chain):
     response = admin_client.get(reverse("billing:account_margins", args=[chain["c"].account_id]))
-    assert response.context["totals"].pays == D("31.1234")
+    assert response.context["totals"].pays == D("33.8356")
     html = response.content.decode()
-    assert '<td class="money" data-testid="total-pays">31.1234</td>' in html
+    assert '<td class="money" data-testid="total-pays">33.8356</td>' in html
     assert "A customer does not resell" in html
-    assert "Margin per period" not in html and "not sold" not in html
+    assert "Margin per month" not in html and "Margin / month" not in html and "not sold" not in html
 
 
 def test_summary_sorts_customers_at_the_low_end_of_margin(admin_client, chain):
@@ -157,8 +160,9 @@ def test_sold_below_cost_is_a_negative_margin_in_red(admin_client, db):
     buy(c, did)
     response = admin_client.get(reverse("billing:account_margins", args=[r.account_id]))
     row = response.context["page"].rows[0]
-    assert (row.pays, row.earns, row.margin) == (D("20.0000"), D("5.0000"), D("-15.0000"))
-    assert '<td class="money text-danger">-15.0000</td>' in response.content.decode()
+    # 28-day periods: 20.0000 and 5.0000 are 21.7429 and 5.4357 a month.
+    assert (row.pays, row.earns, row.margin) == (D("21.7429"), D("5.4357"), D("-16.3072"))
+    assert '<td class="money text-danger">-16.3072</td>' in response.content.decode()
 
 
 def test_ended_subscriptions_do_not_count(admin_client, chain):
@@ -179,7 +183,7 @@ def test_sorting_by_margin_puts_unsold_rows_at_one_end(admin_client, chain):
     assert ascending == ["12025551002", "12025551001"]
     assert descending == ["12025551001", "12025551002"]
     by_pays = admin_client.get(url, {"sort": "-pays"}).context["page"].rows
-    assert [r.pays for r in by_pays] == [D("20.5000"), D("10.0000")]
+    assert [r.pays for r in by_pays] == [D("22.2864"), D("10.1467")]
     fallback = admin_client.get(url, {"sort": "price; DROP TABLE x"}).context["page"]
     assert fallback.sort == "number"
 
@@ -222,7 +226,7 @@ def test_reseller_b_never_sees_a(client, chain):
     client.force_login(b)
     response = client.get(reverse("billing:my_margins"), {"account": chain["r1"].account_id, "pk": chain["r1"].account_id})
     assert [r.did.digits for r in response.context["page"].rows] == ["12025551009"]
-    assert response.context["totals"].pays == D("7.0000")
+    assert response.context["totals"].pays == D("7.6100")  # 7.0000 every 28 days
     html = response.content.decode()
     for other in ("12025551001", "12025551002", "R1 Telecom", "S Sub", "26.7500"):
         assert other not in html, other

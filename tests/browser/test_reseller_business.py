@@ -97,11 +97,14 @@ def test_a_reseller_runs_its_business_in_the_portal(page, default_provider):
     assert "Setup fee" in lines[1] and "-2.0000" in lines[1] and "48.0000" in lines[1]
     assert "Payment received" in lines[2] and "Bank transfer 4711" in lines[2] and "50.0000" in lines[2]
 
-    # ...and its own margin: it earns 10.0000 a period from the customer and pays 4.0000 for the DID.
+    # ...and its own margin: it earns 10.0000 a period from the customer and pays 4.0000 for the DID,
+    # per month (issue 17: x 30.44 / 28 days); the setup fees, 2.0000 earned and 1.0000 paid, apart.
     page.get_by_role("link", name="Margins").click()
-    assert page.get_by_test_id("total-pays").inner_text() == "4.0000"
-    assert page.get_by_test_id("total-earns").inner_text() == "10.0000"
-    assert page.get_by_test_id("total-margin").inner_text() == "6.0000"
+    assert page.get_by_test_id("total-pays").inner_text() == "4.3486"
+    assert page.get_by_test_id("total-earns").inner_text() == "10.8714"
+    assert page.get_by_test_id("total-margin").inner_text() == "6.5228"
+    assert page.get_by_test_id("total-setup-earned").inner_text() == "2.0000"
+    assert page.get_by_test_id("total-setup-paid").inner_text() == "1.0000"
     assert "Customer C" in page.get_by_test_id("row-18555801802").inner_text()
 
     # Another reseller: 404 on each of that customer's pages.

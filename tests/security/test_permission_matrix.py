@@ -77,7 +77,7 @@ LIVE_PREVIEW = frozenset({("POST", "own preview")})
 
 MATRIX: dict[str, Rule] = {
     # --- session ------------------------------------------------------------------------
-    "home": Rule(HOME, get=302, post=302),
+    "home": Rule(LOGGED_IN, post=405),  # each role's dashboard (issue 17); anonymous: the login page
     "healthz": Rule(PROBE, get=200, post=405),
     "login": Rule(PUBLIC, get=200, post=200),  # empty POST: the form again with its errors
     "logout": Rule(LOGOUT, get=405, post=LOGIN),
@@ -108,7 +108,7 @@ MATRIX: dict[str, Rule] = {
     "manage:list": Rule(ADMIN_ONLY),
     "manage:create": Rule(ADMIN_ONLY, post=200),
     "manage:edit": Rule(ADMIN_ONLY, "account", post=200),
-    "manage:status": Rule(ADMIN_ONLY, "account", get=405, post=302),  # no status posted: refused with a message
+    "manage:status": Rule(ADMIN_ONLY, "account", post=302),  # GET: the confirmation page; no status posted: a message
     "billing:account": Rule(ADMIN_ONLY, "account"),
     "billing:add_funds": Rule(ADMIN_ONLY, "account", get=405, post=200),
     "billing:adjust": Rule(ADMIN_ONLY, "account", get=405, post=200),
@@ -128,6 +128,7 @@ MATRIX: dict[str, Rule] = {
     "dids:import_confirm": Rule(ADMIN_ONLY, "did_preview", get=405, post=302, writes=True, skip=LIVE_PREVIEW),
     "dids:import_discard": Rule(ADMIN_ONLY, "did_preview", get=405, post=302, writes=True, skip=LIVE_PREVIEW),
     "dids:import_preview_errors": Rule(ADMIN_ONLY, "did_preview"),
+    "dids:import_progress": Rule(ADMIN_ONLY, "did_preview", get=302),  # a preview not confirmed: back to Import
     "dids:imports": Rule(ADMIN_ONLY),
     "dids:import_detail": Rule(ADMIN_ONLY, "did_import"),
     "dids:import_errors": Rule(ADMIN_ONLY, "did_import"),
@@ -165,6 +166,7 @@ MATRIX: dict[str, Rule] = {
     "resellers:buy": Rule(ACCOUNT),
     "resellers:purchase": Rule(ACCOUNT, "did", scope=POOL, post=404),  # no purchase key: "No such offer"
     "resellers:release": Rule(ACCOUNT, get=405, post=302),  # nothing checked: back to DIDs with a message
+    "resellers:buy_many": Rule(ACCOUNT, get=405, post=302),  # nothing checked: back to Buy DIDs with a message
     "billing:statement": Rule(ACCOUNT),
     "billing:statement_of": Rule(ACCOUNT, "number", scope=OWN),
     "billing:my_edit_info": Rule(ACCOUNT, "did", scope=HOLDER, post=BY_KIND_200_404),

@@ -3,18 +3,16 @@ sent by an admin or a reseller to an account below it.
 
 The reset e-mail is the same whoever asked for it. Its link points at ``PORTAL_BASE_URL``, never
 at the Host header of the request, so a forged Host cannot send somebody's link elsewhere. It
-goes out after the commit, in a thread of its own (``_deliver_after_commit``): the answer never
+goes out after the commit, in a thread of its own (core/mail.py, in_background): the answer never
 waits for the mail server, so an address with an account answers as fast as one without.
 """
 
-import logging
-import threading
 import unicodedata
 from datetime import timedelta
 
 from django.conf import settings
 from django.contrib.auth.tokens import default_token_generator
-from django.core.mail import EmailMessage, get_connection
+from django.core.mail import EmailMessage
 from django.db import transaction
 from django.db.models import QuerySet
 from django.template.loader import render_to_string
@@ -27,11 +25,10 @@ from django.utils.http import urlsafe_base64_encode
 from accounts.models import Account, PasswordResetRequest, User
 from accounts.permissions import managed_accounts
 from audit.record import record
+from core.mail import send_after_commit
 
-logger = logging.getLogger(__name__)
 
 RATE_WINDOW = timedelta(hours=1)
-SMTP_TIMEOUT_S = 30  # a mail server that hangs must not keep the sending thread forever
 
 
 class PasswordError(Exception):
@@ -116,7 +113,7 @@ def request_reset(*, email: str, client_ip: str | None) -> None:
     users = _users_for(email)
     messages = [_reset_email(user, user.email) for user in users] or [_reset_email(User(email=email), email)]
     if within and users:
-        _deliver_after_commit(messages)
+        send_after_commit(messages, in_background=True)
 
 
 # --- a link sent by an admin or a reseller ------------------------------------------------------
@@ -142,7 +139,7 @@ def send_reset_link(*, account: Account) -> str:
     with transaction.atomic():
         record("user.password_reset_sent", account=account, obj=user,
                summary=f"Password reset link for {user.get_username()} sent to {account.email}")
-        _deliver_after_commit([_reset_email(user, account.email)])
+        send_after_commit([_reset_email(user, account.email)], in_background=True)
     return account.email
 
 
@@ -166,36 +163,3 @@ def _reset_email(user: User, to: str) -> EmailMessage:
     subject = render_to_string("accounts/password/reset_email_subject.txt", context).strip()
     body = render_to_string("accounts/password/reset_email.txt", context)
     return EmailMessage(subject, body, settings.DEFAULT_FROM_EMAIL, [to])
-
-
-_sending: list[threading.Thread] = []
-_sending_lock = threading.Lock()
-
-
-def _send(messages: list[EmailMessage]) -> None:
-    try:
-        get_connection(timeout=SMTP_TIMEOUT_S).send_messages(messages)
-    except Exception:  # noqa: BLE001  (a thread of its own: nobody else would see it)
-        logger.exception("Sending %d password reset e-mail(s) failed", len(messages))
-
-
-def _deliver_after_commit(messages: list[EmailMessage]) -> None:
-    """Send once the transaction commits (nothing when it rolls back), in a thread so that the
-    answer does not wait for the mail server. Not a daemon: a worker that exits waits for it."""
-
-    def start():
-        thread = threading.Thread(target=_send, args=(messages,), name="password-reset-mail")
-        with _sending_lock:
-            _sending[:] = [t for t in _sending if t.is_alive()]
-            _sending.append(thread)
-        thread.start()
-
-    transaction.on_commit(start)
-
-
-def wait_for_mail(timeout: float = 10) -> None:
-    """Wait until the e-mails handed over so far are sent (tests; a command that exits at once)."""
-    with _sending_lock:
-        threads = list(_sending)
-    for thread in threads:
-        thread.join(timeout)

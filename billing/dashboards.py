@@ -33,6 +33,7 @@ from django.utils import timezone
 
 from accounts.models import Account
 from billing.models import LedgerEntry, Subscription
+from billing.subscriptions.holdings import SHORT_OF_FUNDS, renewals_due
 from core import listing
 from core.money import quantize
 from dids.models import DID, pointing_at_did
@@ -123,10 +124,6 @@ def _month_key(value) -> tuple[int, int]:
     return value.year, value.month
 
 
-def _available():
-    return _amount(F("account__balance") + F("account__credit_limit"))
-
-
 @dataclass(frozen=True)
 class MonthMoney:
     start: datetime
@@ -180,14 +177,10 @@ class Renewals:
 
 
 def _renewals(subscriptions: QuerySet, now: datetime, short_first: bool) -> Renewals:
-    """Renewals due within RENEWAL_DAYS among ``subscriptions``, and those short of funds: the
-    rule of the billing run's notice (billing/subscriptions/notifications.py), one subscription
-    at a time against its account's balance + credit limit."""
-    due = subscriptions.filter(
-        status=ACTIVE, grace_until__isnull=True, billing_type=DID.BillingType.RECURRING,
-        period_end__gt=now, period_end__lte=now + timedelta(days=RENEWAL_DAYS),
-    ).annotate(available=_available())
-    short = Q(price__gt=F("available"))
+    """Renewals due within RENEWAL_DAYS among ``subscriptions``, and those short of funds
+    (billing/subscriptions/holdings.py: the billing run's notice uses the same rule)."""
+    due = renewals_due(subscriptions, now, timedelta(days=RENEWAL_DAYS))
+    short = SHORT_OF_FUNDS
     totals = due.aggregate(due=Count("pk"), short=Count("pk", filter=short))
     rows = due.filter(short) if short_first else due
     # By period_end alone, the order of the billing run's index (sub_due): the first rows, no sort of them all.

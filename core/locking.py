@@ -4,7 +4,7 @@ A transaction that changes money or a DID's holders locks, in this order, each k
 ascending id order:
 
     0. an import's own record (one import at a time)      lock_import
-    1. DIDs                                               lock_did, lock_dids_sql, claim_dids
+    1. DIDs                                               lock_did, lock_dids, lock_dids_sql, claim_dids
     2. holdings: the subscriptions on those DIDs          lock_holding, lock_holdings
     3. accounts                                           lock_accounts
 
@@ -68,6 +68,13 @@ def lock_did(queryset, *, key_change: bool = False):
     changes (FOR UPDATE); otherwise its holder, prices or status do (FOR NO KEY UPDATE)."""
     _step(DID)
     return queryset.select_for_update(no_key=not key_change, of=("self",)).order_by("pk").first()
+
+
+def lock_dids(queryset, *, key_change: bool = False) -> dict:
+    """All DIDs of ``queryset``, locked in ascending id order and read by the same statement:
+    {id: did}."""
+    _step(DID)
+    return {d.pk: d for d in queryset.select_for_update(no_key=not key_change, of=("self",)).order_by("pk")}
 
 
 def lock_dids_sql(queryset, *, key_change: bool = False) -> tuple[str, list]:

@@ -2,19 +2,17 @@
 
 ``transaction.on_commit`` runs the callback only when the outermost transaction commits: a change
 rolled back (or a savepoint rolled back around the notice) sends nothing, a committed one sends
-each e-mail once. Delivery happens after the commit, so a mail server that is down never undoes a
-charge or a billing batch; the failure is logged and the notice stays in the portal.
+each e-mail once (core/mail.py). A mail server that is down never undoes a charge or a billing
+batch; the failure is logged and the notice stays in the portal.
 """
 
-import logging
 from dataclasses import dataclass
 
 from django.conf import settings
-from django.core.mail import EmailMessage, get_connection
-from django.db import transaction
+from django.core.mail import EmailMessage
 from django.urls import reverse
 
-logger = logging.getLogger("notices.email")
+from core.mail import send_after_commit
 
 
 @dataclass(frozen=True)
@@ -40,15 +38,5 @@ class Letter:
 
 
 def send_on_commit(letters: list[Letter]) -> None:
-    """Send ``letters`` once the current transaction commits (at once outside a transaction)."""
-    if not letters:
-        return
-    messages = [letter.message() for letter in letters]  # built now: the callback reads no database
-    transaction.on_commit(lambda: _send(messages), robust=True)
-
-
-def _send(messages: list[EmailMessage]) -> None:
-    try:
-        get_connection().send_messages(messages)
-    except Exception:  # the change is committed and the notices are in the portal: report, go on
-        logger.exception("notices: %d e-mail(s) not sent", len(messages))
+    """Send ``letters`` once the current transaction commits (core/mail.py)."""
+    send_after_commit([letter.message() for letter in letters])  # built now: the callback reads no database

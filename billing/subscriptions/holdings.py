@@ -7,10 +7,13 @@ them up. Three questions, three names:
   parent's, unsold (None when the parent is the operator).
 """
 
-from django.db.models import Exists, OuterRef
+from datetime import timedelta
+
+from django.db.models import DecimalField, Exists, ExpressionWrapper, F, OuterRef, Q
 
 from billing.models import Subscription
 from core.locking import lock_holding
+from dids.models import DID
 
 ACTIVE = Subscription.Status.ACTIVE
 
@@ -36,3 +39,19 @@ def seller_holding(buyer, did_id: int) -> Subscription | None:
 def locked_holding(did_id: int, account_id: int) -> Subscription | None:
     """``holding``, locked (core/locking.py: after the DID, before accounts)."""
     return lock_holding(Subscription.objects.filter(did_id=did_id, account_id=account_id, status=ACTIVE))
+
+
+def renewals_due(subscriptions, now, within: timedelta):
+    """The recurring holdings among ``subscriptions`` in good standing (not in grace) whose period
+    ends within ``within`` after ``now``, each annotated with ``available``: its account's balance +
+    credit limit, what the renewal may take (billing/subscriptions/renewals.py)."""
+    return subscriptions.filter(
+        status=ACTIVE, grace_until__isnull=True, billing_type=DID.BillingType.RECURRING,
+        period_end__gt=now, period_end__lte=now + within,
+    ).annotate(available=ExpressionWrapper(F("account__balance") + F("account__credit_limit"),
+                                           output_field=DecimalField(max_digits=16, decimal_places=4)))
+
+
+# A renewal due (renewals_due) that its account's funds do not cover: the billing run's notice
+# "renewal due, funds short" and the dashboards' "without the funds to pay".
+SHORT_OF_FUNDS = Q(price__gt=F("available"))

@@ -12,13 +12,12 @@ from datetime import timedelta
 
 from django.conf import settings
 from django.db import transaction
-from django.db.models import Exists, ExpressionWrapper, F, OuterRef
+from django.db.models import Exists, OuterRef
 from django.urls import reverse
-from djmoney.models.fields import MoneyField
 
 from billing.models import Notification, Subscription
+from billing.subscriptions.holdings import SHORT_OF_FUNDS, renewals_due
 from core.money import fmt
-from dids.models import DID
 from notices.models import Notice
 from notices.services import Draft, notify_many
 
@@ -70,19 +69,12 @@ class Notices:
     def low_balance(now) -> int:
         """Warn each account whose funds will not cover a renewal due within
         LOW_BALANCE_NOTICE_DAYS; once per subscription and period."""
-        horizon = now + timedelta(days=settings.LOW_BALANCE_NOTICE_DAYS)
         already = Notification.objects.filter(
             subscription=OuterRef("pk"), kind=Notification.Kind.LOW_BALANCE, period_start=OuterRef("period_end")
         )
-        available = ExpressionWrapper(F("account__balance") + F("account__credit_limit"),
-                                      output_field=MoneyField(max_digits=14, decimal_places=4))
         short = (
-            Subscription.objects.filter(
-                status=Subscription.Status.ACTIVE, grace_until__isnull=True, billing_type=DID.BillingType.RECURRING,
-                period_end__gt=now, period_end__lte=horizon,
-            )
-            .annotate(available=available).filter(price__gt=F("available")).exclude(Exists(already))
-            .select_related("account", "did")
+            renewals_due(Subscription.objects.all(), now, timedelta(days=settings.LOW_BALANCE_NOTICE_DAYS))
+            .filter(SHORT_OF_FUNDS).exclude(Exists(already)).select_related("account", "did")
         )
         notices = Notices(now)
         for sub in short:

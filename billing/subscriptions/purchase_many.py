@@ -12,7 +12,7 @@ back every DID of the set.
 from dataclasses import dataclass
 from decimal import Decimal
 
-from django.db import IntegrityError, connection, transaction
+from django.db import IntegrityError, transaction
 from django.db.models import OuterRef
 from django.utils import timezone
 
@@ -24,7 +24,7 @@ from billing.subscriptions.purchase import (
     PurchaseRefused, PurchaseResult, _ONE_HOLDER_CONSTRAINTS, _Override, sell_locked,
 )
 from billing.subscriptions.sellable import chain_in_grace
-from core.locking import lock_accounts, lock_dids_sql, lock_holdings
+from core.locking import lock_accounts, lock_dids, lock_holdings
 from core.money import fmt, quantize
 from dids.models import DID
 
@@ -80,10 +80,7 @@ def _purchase_many(buyer_id, expected, purchase_key, by, now) -> ManyResult:
     ids = sorted(expected)
     parent_id = Account.objects.filter(pk=buyer_id).values_list("parent_id", flat=True).first()
     # 1. the DIDs, by id (core/locking.py)
-    sql, params = lock_dids_sql(DID.objects.filter(pk__in=ids))
-    with connection.cursor() as cursor:
-        cursor.execute(sql, params)
-    dids = DID.objects.in_bulk(ids)
+    dids = lock_dids(DID.objects.filter(pk__in=ids))
     if len(dids) != len(ids):
         raise PurchaseRefused("One of these DIDs does not exist any more; nothing was bought.")
     # 2. the seller's unsold holdings of them, with whether a link of each chain is in grace

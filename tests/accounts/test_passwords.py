@@ -16,7 +16,8 @@ from django.urls import reverse
 from django.utils import timezone
 
 from accounts.models import Account, PasswordResetRequest
-from accounts.passwords import send_reset_link, wait_for_mail
+from accounts.passwords import send_reset_link
+from core.mail import wait_for_mail
 from accounts.services import account_set_status
 from audit.models import AuditEntry
 from tests.factories import PASSWORD, make_account_user

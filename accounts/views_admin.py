@@ -13,7 +13,9 @@ from accounts.forms_admin import AccountCreateForm, AccountEditForm, AccountSear
 from accounts.models import Account
 from accounts.permissions import AdminRequiredMixin
 from accounts.services import AccountError, account_create, account_set_status, account_update
-from core.listing import paginate
+from accounts.exports import CSV_HEADER, account_rows
+from core.csv_stream import csv_download, csv_lines
+from core.listing import paginate, sorted_by
 
 ACCOUNT_SORTS = {
     "number": ("number",),
@@ -29,6 +31,13 @@ ACCOUNT_SORTS = {
 
 class AccountListView(AdminRequiredMixin, TemplateView):
     template_name = "accounts/manage/account_list.html"
+
+    def get(self, request, *args, **kwargs):
+        if request.GET.get("format") == "csv":  # every account the search finds, in the page's order
+            accounts = AccountSearchForm(request.GET).filter(Account.objects.all())
+            rows = account_rows(sorted_by(request, accounts, ACCOUNT_SORTS, "name"))
+            return csv_download(csv_lines(CSV_HEADER, rows), "accounts")
+        return super().get(request, *args, **kwargs)
 
     def get_context_data(self, **kwargs):
         search = AccountSearchForm(self.request.GET or None)

@@ -36,9 +36,12 @@ from django_otp.models import Device
 from accounts.models import Account, User
 from accounts.permissions import AdminRequiredMixin, manages
 from audit.context import LOGIN_AS_SESSION_KEY, login_as_admin
+from audit.exports import HEADER as CSV_HEADER, audit_rows
 from audit.models import ACTIONS, AuditEntry
 from audit.record import record
-from core.listing import paginate
+from core.csv_stream import csv_download, csv_lines
+from core.listing import paginate, sorted_by
+from core.phone import display
 
 SORTS = {"at": ("at", "id")}
 # The backend a "log in as" session uses: the portal's own (it refuses suspended accounts).
@@ -67,7 +70,8 @@ class AuditFilterForm(forms.Form):
     def filter(self, queryset):
         if not self.is_valid():
             return queryset
-        data = self.cleaned_data
+        # A page may drop fields it does not search by (DIDAuditView: no DID): those are not in cleaned_data.
+        data = {name: "" for name in ("did", "account", "action", "source")} | self.cleaned_data
         if data["did"]:
             queryset = queryset.filter(did_number=f"+{data['did']}")
         if data["account"]:
@@ -89,13 +93,25 @@ class AuditListView(AdminRequiredMixin, TemplateView):
     template_name = "audit/list.html"
     filters = ("did", "account", "action", "source")  # shown in the search panel
 
+    csv_name = "audit"
+
     def entries(self):
         return AuditEntry.objects.all()
 
-    def get_context_data(self, **kwargs):
+    def search_form(self):
         search = AuditFilterForm(self.request.GET or None)
         for name in set(search.fields) - set(self.filters):
             del search.fields[name]
+        return search
+
+    def get(self, request, *args, **kwargs):
+        if request.GET.get("format") == "csv":  # every entry the search finds, newest first as the page
+            entries = sorted_by(request, self.search_form().filter(self.entries()), SORTS, "-at")
+            return csv_download(csv_lines(CSV_HEADER, audit_rows(entries)), self.csv_name)
+        return super().get(request, *args, **kwargs)
+
+    def get_context_data(self, **kwargs):
+        search = self.search_form()
         page = paginate(self.request, search.filter(self.entries()), sorts=SORTS, default_sort="-at", keyset=True,
                         unique=("id",))
         return super().get_context_data(search=search, page=page, **kwargs)
@@ -115,13 +131,14 @@ class DIDAuditView(AuditListView):
         if number is None:
             raise Http404("No such DID.")
         self.did, self.did_number = did, number
+        self.csv_name = f"audit-{number.lstrip('+')}"
         return super().get(request, *args, **kwargs)
 
     def entries(self):
         return AuditEntry.objects.filter(did_number=self.did_number)
 
     def get_context_data(self, **kwargs):
-        return super().get_context_data(did=self.did, did_digits=self.did_number.lstrip("+"), **kwargs)
+        return super().get_context_data(did=self.did, did_shown=display(self.did_number), **kwargs)
 
 
 class AccountAuditView(AuditListView):
@@ -129,6 +146,7 @@ class AccountAuditView(AuditListView):
 
     def get(self, request, *args, **kwargs):
         self.account = get_object_or_404(Account.objects.only("pk", "name", "number"), pk=kwargs["pk"])
+        self.csv_name = f"audit-{self.account.number}"
         return super().get(request, *args, **kwargs)
 
     def entries(self):

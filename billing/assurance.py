@@ -40,6 +40,7 @@ from accounts.models import Account
 from billing.ledger.checks import BalanceMismatch, balance_mismatches, to_decimal
 from billing.models import LedgerEntry, Subscription
 from core.money import fmt
+from core.phone import display
 from dids.models import DID
 
 DEFAULT_TOLERANCE = timedelta(days=1)
@@ -63,7 +64,7 @@ class SubscriptionFinding:
     account_number: str
     account_name: str
     did_id: int
-    did_digits: str
+    did_shown: str  # +1 855-580-1802
     status: str  # Active | Suspended | Ended
     period_start: datetime | None  # the period concerned
     period_end: datetime | None
@@ -136,7 +137,7 @@ class AuditReport:
 
 
 def _count(n: int, one: str, many: str) -> str:
-    return f"{n} {one if n == 1 else many}" if n else ""
+    return f"{n:,} {one if n == 1 else many}" if n else ""
 
 
 def run_audit(*, now: datetime | None = None, tolerance: timedelta = DEFAULT_TOLERANCE) -> AuditReport:
@@ -267,7 +268,7 @@ def _finding(kind, sub_id, status, grace_until, account_id, number, name, did_id
              amount=None) -> SubscriptionFinding:
     return SubscriptionFinding(
         kind=kind, subscription_id=sub_id, account_id=account_id, account_number=number, account_name=name,
-        did_id=did_id, did_digits=did_number.lstrip("+"), status=_status(status, grace_until), period_start=start,
+        did_id=did_id, did_shown=display(did_number), status=_status(status, grace_until), period_start=start,
         period_end=end, detail=detail, amount=amount,
     )
 

@@ -12,6 +12,8 @@ from pathlib import Path
 
 import dj_database_url
 
+import core.countries
+
 BASE_DIR = Path(__file__).resolve().parent.parent
 
 
@@ -151,8 +153,11 @@ TIME_ZONE = os.environ.get("TIME_ZONE", "UTC")
 CDR_TIME_ZONE = os.environ.get("CDR_TIME_ZONE", TIME_ZONE)
 USE_I18N = True
 USE_TZ = True
-# Thousands separators in counters ("1 - 25 of 1,234 Records").
+# Off: it would also group pks in URLs and numbers in form inputs. Pages group counts with
+# f"{n:,}" / intcomma and money with core.money.fmt_page (docs/decisions.md).
 USE_THOUSAND_SEPARATOR = False
+# Countries by their everyday names ("United States"), from the one list in core/countries.py.
+COUNTRIES_OVERRIDE = dict(core.countries.EVERYDAY_NAMES)
 
 STATIC_URL = "static/"
 STATICFILES_DIRS = [BASE_DIR / "static"]

@@ -8,7 +8,9 @@ from django.views.generic import TemplateView
 
 from accounts.models import Account
 from accounts.permissions import AdminRequiredMixin
-from core.listing import paginate
+from core.csv_stream import csv_download, csv_lines
+from core.listing import paginate, sorted_by
+from calls.exports import ALL_HEADER, account_call_rows, account_header, all_call_rows
 from calls.forms import CallFilterForm
 from calls.listing import DEFAULT_SORT, SORTS, account_calls, all_calls
 from calls.models import CallCharge
@@ -23,6 +25,17 @@ class AccountCallsView(TemplateView):
 
     def links(self) -> dict:
         return {"back": None, "statement": reverse("billing:statement")}
+
+    def get(self, request, *args, **kwargs):
+        """``self.account`` is set first (by the subclass or its mixin). ``?format=csv``: every
+        call of the filtered list, in the page's order."""
+        if request.GET.get("format") == "csv":
+            resells = self.account.is_reseller
+            charges = sorted_by(request, account_calls(self.account, CallFilterForm(request.GET).number), SORTS,
+                                DEFAULT_SORT)
+            return csv_download(csv_lines(account_header(resells, self.own_view), account_call_rows(charges, resells)),
+                                f"calls-{self.account.number}")
+        return super().get(request, *args, **kwargs)
 
     def get_context_data(self, **kwargs):
         search = CallFilterForm(self.request.GET or None)
@@ -46,6 +59,12 @@ class AccountCallsAdminView(AdminRequiredMixin, AccountCallsView):
 
 class CallListAdminView(AdminRequiredMixin, TemplateView):
     template_name = "calls/call_list.html"
+
+    def get(self, request, *args, **kwargs):
+        if request.GET.get("format") == "csv":  # every call the filter finds, newest first as the page
+            calls = sorted_by(request, all_calls(CallFilterForm(request.GET).number), SORTS, DEFAULT_SORT)
+            return csv_download(csv_lines(ALL_HEADER, all_call_rows(calls)), "calls")
+        return super().get(request, *args, **kwargs)
 
     def get_context_data(self, **kwargs):
         search = CallFilterForm(self.request.GET or None)

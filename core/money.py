@@ -27,3 +27,11 @@ def fmt(value) -> str:
     if isinstance(value, Money):
         value = value.amount
     return f"{quantize(value):.4f}"
+
+
+def fmt_page(value) -> str:
+    """How pages show money: 1234.5 -> '1,234.5000' (thousands grouped). ``fmt`` stays the
+    form for CSV files, form inputs and stored text, which are read back."""
+    if isinstance(value, Money):
+        value = value.amount
+    return f"{quantize(value):,.4f}"

@@ -26,7 +26,7 @@ from django.db.models import (
     Value, When,
 )
 from django.db.models.expressions import RawSQL
-from django.db.models.functions import Cast, Concat, JSONArray, JSONObject, Left, Substr
+from django.db.models.functions import Cast, Concat, JSONArray, JSONObject, Left
 from django.utils import timezone
 
 from accounts.models import acting_user
@@ -107,7 +107,7 @@ def bulk_delete_unsold(*, dids: QuerySet, by=None) -> BulkResult:
                       default=F("status"), output_field=CharField())
         gone = Value(None, CharField())
         insert_for_dids(deletable, action="did.bulk_deleted", by=by, summary=Concat(
-            Value("DID "), Substr(F("number"), 2), Value(" deleted (bulk delete of unsold DIDs)"),
+            Value("DID "), F("number"), Value(" deleted (bulk delete of unsold DIDs)"),
             output_field=CharField()), changes=JSONObject(
             number=pair(F("number"), gone), status=pair(status, gone), provider=pair(F("provider__name"), gone),
             setup_fee=pair(MoneyText(F("setup_fee")), gone), monthly_fee=pair(MoneyText(F("monthly_fee")), gone)))

@@ -16,6 +16,7 @@ buyer's charged seconds end on one of the reseller's own block boundaries, at or
 after the point where the reseller's charged seconds end (docs/decisions.md).
 """
 
+from core.money import fmt_page
 from dids.rating import Rates
 
 
@@ -43,9 +44,9 @@ def below_own(new: Rates, own: Rates) -> dict[str, str]:
     """Why ``new`` rates would sell below ``own`` for some call, by form field; empty when they do not."""
     errors = {}
     if new.connection_cost < own.connection_cost:
-        errors["sell_connection_cost"] = f"Cannot be below your own Connection Cost ({own.connection_cost:.4f})."
+        errors["sell_connection_cost"] = f"Cannot be below your own Connection Cost ({fmt_page(own.connection_cost)})."
     if new.cost_per_min < own.cost_per_min:
-        errors["sell_cost_per_min"] = f"Cannot be below your own Cost/Min ({own.cost_per_min:.4f})."
+        errors["sell_cost_per_min"] = f"Cannot be below your own Cost/Min ({fmt_page(own.cost_per_min)})."
     if new.grace_time > own.grace_time:
         errors["sell_grace_time"] = f"Cannot be longer than your own Grace Time ({own.grace_time} s)."
     if new.initial_increment < own.initial_increment or (new.initial_increment - own.initial_increment) % own.increment:

@@ -1,5 +1,6 @@
 """Country names for a page of rows: django_countries looks a name up (and translates
-it) on every ``country.name``; a page of 25 rows has a handful of countries."""
+it) on every ``country.name``; a page of 25 rows has a handful of countries. The names are
+the everyday ones ("United States"): settings.COUNTRIES_OVERRIDE, from core/countries.py."""
 
 
 class CountryNames(dict):

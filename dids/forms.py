@@ -6,6 +6,7 @@ from django.urls import reverse
 
 from core.forms import MoneyAmountField, WholeNumberField
 from core.money import fmt, money
+from core.phone import display
 from dids.models import DID, Provider
 from dids.numbers import NumberReading, read_number
 
@@ -181,7 +182,7 @@ class DIDForm(forms.ModelForm):
                 cleaned["number_typed"] = cleaned["number"].strip()
                 number = cleaned["number"] = self.number_reading.e164
                 if DID.objects.filter(number=number).exclude(pk=self.instance.pk).exists():
-                    self.add_error("number", forms.ValidationError(f"DID {number} already exists.", code="duplicate"))
+                    self.add_error("number", forms.ValidationError(f"DID {display(number)} already exists.", code="duplicate"))
         for name, field in self.fields.items():
             if name not in self._meta.fields:
                 continue  # a subclass's own field (a range's Last DID), no model default

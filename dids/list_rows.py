@@ -5,7 +5,7 @@ at 25 rows). The HTML is the template's; this decides what goes in it."""
 
 from typing import TypedDict
 
-from core.money import fmt
+from core.money import fmt_page
 from core.pk_urls import pk_url
 from dids.country_names import CountryNames
 from dids.models import DID
@@ -20,7 +20,7 @@ class DIDRow(TypedDict):
     them (together, a page's rows render in about half the time)."""
 
     pk: str
-    digits: str
+    shown: str  # the number as people read it: +1 855-580-1802
     country: str
     city: str
     province: str
@@ -51,14 +51,14 @@ def did_list_rows(dids, suspended: set[int]) -> list[DIDRow]:
         holder = did.holder
         rows.append(DIDRow(
             pk=str(did.pk),
-            digits=did.digits,
+            shown=did.shown,
             country=countries.of(did.country),
             city=did.city,
             province=did.province,
             provider=did.provider.name,
-            buy_cost=fmt(did.buy_cost),
-            setup_fee=fmt(did.setup_fee),
-            monthly_fee=fmt(did.monthly_fee),
+            buy_cost=fmt_page(did.buy_cost),
+            setup_fee=fmt_page(did.setup_fee),
+            monthly_fee=fmt_page(did.monthly_fee),
             billing_type=str(BILLING_TYPES.get(did.billing_type, did.billing_type)),
             billing_days=str(did.billing_days),
             status=str(STATUSES.get(did.status, did.status)),

@@ -8,6 +8,7 @@ from djmoney.models.fields import MoneyField
 
 from accounts.models import Account
 from accounts.numbers import unique_account_number
+from core.phone import display
 
 # Money columns: 4 places as on the seed (5.0000); 10 integer digits is plenty.
 MONEY = dict(max_digits=14, decimal_places=4, default_currency="USD")
@@ -136,6 +137,12 @@ class DID(models.Model):
                 fields=["country", "number"], condition=Q(holder__isnull=True, status="active"),
                 name="did_pool_country_number",
             ),
+            # Buy DIDs sorted by price or setup fee, for a buyer with no price override (most): the pool
+            # in (fee, number) order, read a page at a time (billing/subscriptions/offers.py with_buyer_prices).
+            models.Index(fields=["monthly_fee", "number"], condition=Q(holder__isnull=True, status="active"),
+                         name="did_pool_price"),
+            models.Index(fields=["setup_fee", "number"], condition=Q(holder__isnull=True, status="active"),
+                         name="did_pool_setup_fee"),
         ]
 
     def __str__(self) -> str:
@@ -143,8 +150,13 @@ class DID(models.Model):
 
     @property
     def digits(self) -> str:
-        """The number as the seed shows it: 18555801802."""
+        """The number's digits (18555801802): for links and search boxes, not for people to read."""
         return self.number.lstrip("+")
+
+    @property
+    def shown(self) -> str:
+        """The number as every page and message shows it: +1 855-580-1802 (core/phone.py)."""
+        return display(self.number)
 
     @property
     def is_active(self) -> bool:

@@ -44,14 +44,13 @@ from phonenumbers.phonenumberutil import (
     _test_number_length,
 )
 
+from core.countries import country_name  # the one way a country is named; imported from here too
+from core.phone import display  # the one way a number is shown (pages, messages); imported from here too
+
 _SEPARATORS = re.compile(r"[\s\-\.\(\)/]")
 _E164_BODY = re.compile(r"^\+[1-9][0-9]{1,14}$")
 _DIGITS_ONLY = re.compile(r"^[0-9]{1,20}$")
 _TEL = re.compile(r"^tel:", re.IGNORECASE)
-# Short names where ISO's are long ("United States of America"): what people call them.
-_SHORT_NAMES = {"US": "United States", "GB": "United Kingdom", "KR": "South Korea", "RU": "Russia",
-                "TW": "Taiwan", "VN": "Vietnam", "IR": "Iran", "SY": "Syria", "BO": "Bolivia", "VE": "Venezuela",
-                "TZ": "Tanzania", "MD": "Moldova", "LA": "Laos", "KP": "North Korea"}
 EXAMPLE = "e.g. +1 855-580-1802, 18555801802, or (855) 580-1802 with its Country"
 
 
@@ -286,15 +285,6 @@ def _length_verdict(code: int, length: int):
 
 # --- showing numbers and countries ------------------------------------------------------------------------
 
-@lru_cache(maxsize=4096)
-def display(e164: str) -> str:
-    """'+18555801803' -> '+1 855-580-1803' (the international format of its country)."""
-    try:
-        return phonenumbers.format_number(phonenumbers.parse(e164, None), phonenumbers.PhoneNumberFormat.INTERNATIONAL)
-    except phonenumbers.NumberParseException:
-        return e164
-
-
 def calling_code(e164: str) -> int:
     return phonenumbers.parse(e164, None).country_code
 
@@ -304,17 +294,6 @@ def number_region(e164: str) -> str:
     digits do not tell, the main country of its calling code."""
     parsed = phonenumbers.parse(e164, None)
     return phonenumbers.region_code_for_number(parsed) or region_code_for_country_code(parsed.country_code)
-
-
-def country_name(code: str | None) -> str:
-    """A country's everyday name: 'United States', not 'United States of America'."""
-    if not code or code == "001":
-        return "no country (a global service)"
-    if code in _SHORT_NAMES:
-        return _SHORT_NAMES[code]
-    from django_countries import countries  # needs settings: imported here, keeping the module importable alone
-
-    return str(countries.name(code)) or code
 
 
 def search_digits(text: str) -> str:

@@ -33,7 +33,7 @@ def did_save(*, did: DID, by=None, locked: DID | None = None) -> DID:
             _audit_did(before, did, by)
     except IntegrityError as exc:
         if DID.objects.filter(number=did.number).exclude(pk=did.pk).exists():
-            raise CatalogueError(f"DID {did.number} already exists.", field="number") from exc
+            raise CatalogueError(f"DID {did.shown} already exists.", field="number") from exc
         raise
     return did
 
@@ -47,10 +47,10 @@ AUDITED_FIELDS = ("number", "category", "provider", "country", "city", "province
 def _audit_did(before: DID | None, after: DID, by) -> None:
     changes = changed(snapshot(before, AUDITED_FIELDS) if before else None, snapshot(after, AUDITED_FIELDS))
     if before is None:
-        record("did.created", did=after, by=by, changes=changes, summary=f"DID {after.digits} created")
+        record("did.created", did=after, by=by, changes=changes, summary=f"DID {after.shown} created")
     elif changes:
         labels = ", ".join(str(DID._meta.get_field(name).verbose_name) for name in changes)
-        record("did.updated", did=after, by=by, changes=changes, summary=f"DID {after.digits} changed: {labels}")
+        record("did.updated", did=after, by=by, changes=changes, summary=f"DID {after.shown} changed: {labels}")
 
 
 def did_delete(*, did_id: int, by=None) -> str:
@@ -61,18 +61,18 @@ def did_delete(*, did_id: int, by=None) -> str:
             raise DID.DoesNotExist(f"No DID {did_id}.")
         if did.holder_id is not None:
             raise CatalogueError(
-                f"DID {did.number} is held by an account and cannot be deleted. Release it first."
+                f"DID {did.shown} is held by an account and cannot be deleted. Release it first."
             )
         number = did.number
         gone = changed(snapshot(did, AUDITED_FIELDS), None)
         try:
             with transaction.atomic():
                 # First: delete() forgets the id. A refused delete rolls the row back with it.
-                record("did.deleted", did=did, by=by, changes=gone, summary=f"DID {did.digits} deleted")
+                record("did.deleted", did=did, by=by, changes=gone, summary=f"DID {did.shown} deleted")
                 did.delete()
         except ProtectedError as exc:
             raise CatalogueError(
-                f"DID {did.number} has billing history (it was sold before) and cannot be deleted. "
+                f"DID {did.shown} has billing history (it was sold before) and cannot be deleted. "
                 "Set it to Inactive instead."
             ) from exc
     return number

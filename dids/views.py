@@ -9,6 +9,7 @@ from django.views.generic import FormView, TemplateView
 from accounts.permissions import AdminRequiredMixin
 from core.csv_stream import csv_download, csv_lines
 from core.listing import paginate, sorted_by
+from core.phone import display
 from dids.export import HEADER, did_rows
 from dids.filters import DIDSearchForm
 from dids.forms import ProviderForm
@@ -79,7 +80,7 @@ class DIDDeleteView(AdminRequiredMixin, TemplateView):
         except CatalogueError as exc:
             messages.error(request, str(exc))
             return redirect("dids:delete", pk=pk)
-        messages.success(request, f"DID {number.lstrip('+')} deleted.")
+        messages.success(request, f"DID {display(number)} deleted.")
         return redirect("dids:list")
 
 
@@ -131,15 +132,31 @@ class ProviderFormView(AdminRequiredMixin, FormView):
 
 
 class ProviderToggleView(AdminRequiredMixin, TemplateView):
-    """Deactivate or reactivate a provider (POST only). Its DIDs stay; it just is
-    no longer offered for new DIDs."""
+    """Deactivate or reactivate a provider behind a confirmation page: GET says what it means,
+    only POST with the state it confirms (``state=inactive`` or ``state=active``) changes it, so a
+    page left open and posted after the provider changed elsewhere does what it said. Its DIDs
+    stay; a deactivated provider is just no longer offered for new DIDs."""
 
-    http_method_names = ["post"]
+    template_name = "dids/provider_confirm_toggle.html"
+    STATES = {"active": True, "inactive": False}
+
+    def get_context_data(self, **kwargs):
+        provider = get_object_or_404(Provider, pk=self.kwargs["pk"])
+        deactivate = provider.is_active
+        return super().get_context_data(
+            provider=provider, deactivate=deactivate, new_state="inactive" if deactivate else "active",
+            did_count=DID.objects.filter(provider=provider).count(), **kwargs)
 
     def post(self, request, pk):
         provider = get_object_or_404(Provider, pk=pk)
-        provider.is_active = not provider.is_active
+        state = request.POST.get("state", "")
+        if state not in self.STATES:
+            messages.error(request, "Nothing changed: confirm Deactivate or Reactivate on its page.")
+            return redirect("dids:provider_toggle", pk=pk)
+        if provider.is_active == self.STATES[state]:
+            messages.info(request, f"Provider {provider} is {state} already.")
+            return redirect("dids:provider_list")
+        provider.is_active = self.STATES[state]
         provider_save(provider=provider)
-        state = "reactivated" if provider.is_active else "deactivated"
-        messages.success(request, f"Provider {provider} {state}.")
+        messages.success(request, f"Provider {provider} {'reactivated' if provider.is_active else 'deactivated'}.")
         return redirect("dids:provider_list")

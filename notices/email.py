@@ -13,6 +13,7 @@ from django.core.mail import EmailMessage
 from django.urls import reverse
 
 from core.mail import send_after_commit
+from core.phone import numbers_shown
 
 
 @dataclass(frozen=True)
@@ -29,12 +30,12 @@ class Letter:
 
     def message(self) -> EmailMessage:
         base = settings.PORTAL_BASE_URL.rstrip("/")
-        parts = [f"{self.account_name} ({self.account_number}),", "", self.body]
+        parts = [f"{self.account_name} ({self.account_number}),", "", numbers_shown(self.body)]
         if self.link:
             parts += ["", f"{base}{self.link}"]
         parts += ["", "--", f'"{self.kind_label}" notices come to you by e-mail. Choose which do: '
                             f"{base}{reverse('notices:settings')}"]
-        return EmailMessage(self.subject, "\n".join(parts) + "\n", settings.DEFAULT_FROM_EMAIL, [self.to])
+        return EmailMessage(numbers_shown(self.subject), "\n".join(parts) + "\n", settings.DEFAULT_FROM_EMAIL, [self.to])
 
 
 def send_on_commit(letters: list[Letter]) -> None:

@@ -48,7 +48,7 @@ class MarkAllReadView(AccountRequiredMixin, View):
 
     def post(self, request):
         count = mark_all_read(account_id=self.account.pk)
-        messages.success(request, f"{count} notice{'' if count == 1 else 's'} marked as read." if count
+        messages.success(request, f"{count:,} notice{'' if count == 1 else 's'} marked as read." if count
                          else "No unread notices.")
         return redirect("notices:list")
 

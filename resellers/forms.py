@@ -1,6 +1,7 @@
 from django import forms
 
 from core.forms import MoneyAmountField
+from core.money import fmt_page
 from dids.numbers import search_digits
 
 
@@ -27,7 +28,7 @@ class PurchaseForm(forms.Form):
         for name, floor in (("sell_setup_fee", self.buy_price.setup_fee), ("sell_price", self.buy_price.price)):
             value = cleaned.get(name)
             if value is not None and value < floor:
-                self.add_error(name, f"A sell cost cannot be below your buy cost ({floor:.4f}).")
+                self.add_error(name, f"A sell cost cannot be below your buy cost ({fmt_page(floor)}).")
         return cleaned
 
 
@@ -64,7 +65,7 @@ class BuyDIDsSearchForm(forms.Form):
         cleaned = super().clean()
         low, high = cleaned.get("min_price"), cleaned.get("max_price")
         if low is not None and high is not None and low > high:
-            self.add_error("max_price", f"Must be at least the Price from ({low:.4f}).")
+            self.add_error("max_price", f"Must be at least the Price from ({fmt_page(low)}).")
         return cleaned
 
     def filters(self) -> dict:

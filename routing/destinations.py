@@ -193,7 +193,7 @@ def set_destination(*, did_id: int, account_id: int, call_type: str, destination
             raise DestinationRefused("This account does not hold this DID.")
         buyer = Subscription.objects.filter(parent=holder, status=Subscription.Status.ACTIVE).select_related("account").first()
         if buyer is not None:
-            raise DestinationRefused(f"DID {did.digits} is sold on to {buyer.account.name}: its calls go where "
+            raise DestinationRefused(f"DID {did.shown} is sold on to {buyer.account.name}: its calls go where "
                                      "the last account in the chain sends them.")
         if call_type:
             try:
@@ -214,7 +214,7 @@ def set_destination(*, did_id: int, account_id: int, call_type: str, destination
         DIDHistory.objects.create(did=did, account_id=account_id, action=DIDHistory.Action.CHANGED,
                                   actor=acting_user(by), description=what[:255])
         record("destination.set", did=did, account=holder.account, obj=holder, by=by,
-               summary=f"DID {did.digits}: {what[0].lower()}{what[1:]}",
+               summary=f"DID {did.shown}: {what[0].lower()}{what[1:]}",
                changes=changed({"call_type": holder.call_type, "destination": holder.destination},
                                {"call_type": call_type, "destination": destination}))
     return True

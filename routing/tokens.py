@@ -15,6 +15,7 @@ from django.utils import timezone
 
 from accounts.models import acting_user
 from audit.record import record as audit
+from core.countries import country_name
 from routing.models import SwitchToken
 
 PREFIX_LENGTH = 8
@@ -42,8 +43,9 @@ def set_country(token: SwitchToken, country: str, *, before: str, by=None) -> No
     with transaction.atomic():
         SwitchToken.objects.filter(pk=token.pk).update(country=country)
         token.country = country
+        names = [country_name(code) if code else "none" for code in (before, country)]
         audit("switch_token.changed", obj=token, by=by, summary=f"Switch token {token.name}: country of national "
-              f"numbers {before or 'none'} -> {country or 'none'}", changes={"country": (before, country)})
+              f"numbers {names[0]} -> {names[1]}", changes={"country": (before, country)})
 
 
 def revoke(token: SwitchToken, by=None) -> bool:

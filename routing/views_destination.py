@@ -65,10 +65,10 @@ class DestinationView(TemplateView):
                 if not changed:
                     messages.info(request, "Nothing changed.")
                 elif clearing:
-                    messages.success(request, f"Destination of DID {self.did.digits} cleared.")
+                    messages.success(request, f"Destination of DID {self.did.shown} cleared.")
                 else:
                     where = describe(form.cleaned_data["call_type"], form.cleaned_data["destination"])
-                    messages.success(request, f"Calls to DID {self.did.digits} now go to {where}.")
+                    messages.success(request, f"Calls to DID {self.did.shown} now go to {where}.")
                 return redirect(request.get_full_path())  # keeps the preview's typed duration
         return self.render_to_response(self.get_context_data(form=form))
 

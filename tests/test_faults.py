@@ -198,7 +198,7 @@ def test_a_release_killed_in_the_middle_leaves_the_did_held_and_a_retry_releases
     assert not LedgerEntry.objects.filter(kind=LedgerEntry.Kind.RELEASE).exists()
 
     monkeypatch.undo()
-    assert release_did(account_id=reseller.pk, did_id=did.pk) == did.digits
+    assert release_did(account_id=reseller.pk, did_id=did.pk) == did.shown
     with pytest.raises(ReleaseRefused, match="You do not hold this DID"):
         release_did(account_id=reseller.pk, did_id=did.pk)
     assert DID.objects.get(pk=did.pk).holder_id is None

@@ -42,7 +42,7 @@ def test_did_rows_sold_unsold_suspended_and_display_text(db, reseller_user):
     rows = {row["pk"]: row for row in did_list_rows(dids, suspended={late.pk, unsold.pk})}
     a, b, c = rows[str(unsold.pk)], rows[str(sold.pk)], rows[str(late.pk)]
 
-    assert (a["digits"], a["country"], a["city"]) == ("442071234567", "United Kingdom", "London")
+    assert (a["shown"], a["country"], a["city"]) == ("+44 20 7123 4567", "United Kingdom", "London")
     assert a["provider"] == "Acme <Tel>"
     assert (a["buy_cost"], a["setup_fee"], a["monthly_fee"]) == ("1.5000", "5.0000", "20.0000")
     assert (a["billing_type"], a["billing_days"], a["status"]) == ("One Time", "28", "Inactive")
@@ -65,7 +65,7 @@ def test_did_list_page_shows_the_rows(admin_client, reseller_user):
     assert 'title="Tom &amp; &lt;Jerry&gt;">Tom &amp; &lt;Jerry&gt;</td>' in html  # escaped once
     assert f'<a class="btn btn-outline-warning" href="/dids/{held.pk}/release/">Release</a>' in html
     assert html.count(">Delete</a>") == 1
-    assert f'name="ids" value="{held.pk}" form="bulk-form" aria-label="Select 12025550101"' in html
+    assert f'name="ids" value="{held.pk}" form="bulk-form" aria-label="Select +1 202-555-0101"' in html
 
 
 def test_offer_rows(db):
@@ -74,7 +74,7 @@ def test_offer_rows(db):
     [row] = offer_rows([did], offers)
     assert row == {
         "pk": did.pk,  # Buy several's checkbox
-        "digits": "12025550123", "country": "France", "city": "Paris", "province": "IDF", "setup_fee": "2.0000",
+        "shown": "+1 202-555-0123", "country": "France", "city": "Paris", "province": "IDF", "setup_fee": "2.0000",
         "price": "3.2500", "billing_type": "Recurring", "billing_days": "30",
         "purchase_url": reverse("resellers:purchase", args=[did.pk]),
     }
@@ -89,7 +89,7 @@ def test_entry_rows_dates_in_the_current_time_zone_and_signs():
     credit = LedgerEntry(kind="funds_added", amount=Decimal("5"), balance_after=Decimal("8"), created_at=moment)
     with timezone.override("Asia/Kolkata"):
         first, second = entry_rows([debit, credit])
-    assert first == {"created": "2026-02-01 02:15", "kind": "DID price", "description": "x < y", "did": "12025550123",
+    assert first == {"created": "2026-02-01 02:15", "kind": "DID price", "description": "x < y", "did": "+1 202-555-0123",
                      "period": "2026-02-01 – 2026-04-01", "amount": "-1.5000", "negative": True, "balance": "3.0000"}
     assert (second["did"], second["period"], second["negative"], second["amount"]) == ("", "", False, "5.0000")
 

@@ -8,7 +8,7 @@ from typing import TypedDict
 from django.utils import timezone
 
 from billing.models import LedgerEntry
-from core.money import fmt
+from core.money import fmt_page
 
 KINDS = dict(LedgerEntry.Kind.choices)
 
@@ -38,7 +38,7 @@ class EntryRow(TypedDict):
     created: str  # Y-m-d H:i, current time zone
     kind: str
     description: str
-    did: str  # the DID's digits, "" when the entry has none
+    did: str  # the DID as people read it (+1 855-580-1802), "" when the entry has none
     period: str  # "start – end" (days), "" without a period
     amount: str
     negative: bool  # a debit (shown in red)
@@ -52,12 +52,12 @@ def entry_rows(entries) -> list[EntryRow]:
             created=minute(entry.created_at),
             kind=str(KINDS.get(entry.kind, entry.kind)),
             description=entry.description,
-            did=entry.did.digits if entry.did_id else "",
+            did=entry.did.shown if entry.did_id else "",
             period=(f"{day(entry.period_start)} – {day(entry.period_end)}"
                     if entry.period_start or entry.period_end else ""),
-            amount=fmt(entry.amount),
+            amount=fmt_page(entry.amount),
             negative=entry.amount.amount < 0,
-            balance=fmt(entry.balance_after),
+            balance=fmt_page(entry.balance_after),
         )
         for entry in entries
     ]

@@ -61,7 +61,7 @@ def buy_rates(did: DID, holder: Subscription) -> Rates:
     chain = top_down(Subscription.objects.filter(did_id=did.pk, status=Subscription.Status.ACTIVE))
     pks = [s.pk for s in chain]
     if holder.pk not in pks:
-        raise RatesRefused({None: f"DID {did.digits} is not held by this account."})
+        raise RatesRefused({None: f"DID {did.shown} is not held by this account."})
     return chain_rates(did, chain)[pks.index(holder.pk)]
 
 
@@ -168,5 +168,5 @@ def _record(did, seller_sub, old: Rates, new: Rates, follows: bool, by) -> None:
     )
     names = RATE_NAMES
     record("rates.changed", did=did, account=seller_sub.account, obj=seller_sub, by=by,
-           summary=f"DID {did.digits}: call rates of {seller_sub.account} for all its buyers: {change}",
+           summary=f"DID {did.shown}: call rates of {seller_sub.account} for all its buyers: {change}",
            changes=changed({n: getattr(old, n) for n in names}, {n: getattr(new, n) for n in names}))

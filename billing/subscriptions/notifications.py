@@ -17,7 +17,7 @@ from django.urls import reverse
 
 from billing.models import Notification, Subscription
 from billing.subscriptions.holdings import SHORT_OF_FUNDS, renewals_due
-from core.money import fmt
+from core.money import fmt_page
 from notices.models import Notice
 from notices.services import Draft, notify_many
 
@@ -79,9 +79,9 @@ class Notices:
         notices = Notices(now)
         for sub in short:
             notices.add(
-                sub, Notification.Kind.LOW_BALANCE, sub.period_end, f"DID {sub.did.digits}: low balance before renewal",
-                f"DID {sub.did.digits} renews on {sub.period_end:%Y-%m-%d %H:%M} for about {fmt(sub.price)} USD; "
-                f"you have {fmt(sub.account.balance.amount + sub.account.credit_limit.amount)} USD available. "
+                sub, Notification.Kind.LOW_BALANCE, sub.period_end, f"DID {sub.did.shown}: low balance before renewal",
+                f"DID {sub.did.shown} renews on {sub.period_end:%Y-%m-%d %H:%M} for about {fmt_page(sub.price)} USD; "
+                f"you have {fmt_page(sub.account.balance.amount + sub.account.credit_limit.amount)} USD available. "
                 "Add funds to keep the number.",
             )
         with transaction.atomic():

@@ -36,12 +36,12 @@ def for_sale(holdings):
     return holdings.filter(account__status=Account.Status.ACTIVE).filter(~chain_in_grace(OuterRef("did_id")))
 
 
-def refusal(digits: str, *, seller_active: bool, chain_in_grace: bool) -> str | None:
-    """Why the DID ``digits`` cannot be bought from a reseller now (None: it can)."""
+def refusal(number: str, *, seller_active: bool, chain_in_grace: bool) -> str | None:
+    """Why the DID ``number`` (as shown: +1 855-580-1802) cannot be bought from a reseller now (None: it can)."""
     if not seller_active:
-        return f"DID {digits} cannot be bought now: your seller's account is suspended."
+        return f"DID {number} cannot be bought now: your seller's account is suspended."
     if chain_in_grace:
-        return f"DID {digits} cannot be bought now: its seller's subscription is unpaid (in grace)."
+        return f"DID {number} cannot be bought now: its seller's subscription is unpaid (in grace)."
     return None
 
 
@@ -60,4 +60,4 @@ def why_not_for_sale(buyer: Account, did_id: int) -> str | None:
             .annotate(in_grace=chain_in_grace(OuterRef("did_id"))).select_related("account", "did").first())
     if held is None:
         return None
-    return refusal(held.did.digits, seller_active=held.account.is_active, chain_in_grace=held.in_grace)
+    return refusal(held.did.shown, seller_active=held.account.is_active, chain_in_grace=held.in_grace)

@@ -11,7 +11,7 @@ from accounts.models import Account
 from accounts.permissions import AdminRequiredMixin
 from billing.forms import AddFundsForm, AdjustmentForm
 from billing.ledger.funds import FundsError, add_funds, adjust, post_once
-from core.money import fmt
+from core.money import fmt_page
 
 LATEST = 5
 
@@ -56,13 +56,13 @@ class _PostEntryView(AccountMoneyView):
         if posted:
             messages.success(
                 self.request,
-                f"{self.what} of {fmt(entry.amount)} USD recorded. Balance: {fmt(entry.balance_after)} USD.",
+                f"{self.what} of {fmt_page(entry.amount)} USD recorded. Balance: {fmt_page(entry.balance_after)} USD.",
             )
         else:
             when = timezone.localtime(entry.created_at).strftime("%Y-%m-%d %H:%M")
             messages.info(
                 self.request,
-                f"This {self.what.lower()} was already recorded ({fmt(entry.amount)} USD on {when}); "
+                f"This {self.what.lower()} was already recorded ({fmt_page(entry.amount)} USD on {when}); "
                 "it was not posted again.",
             )
 

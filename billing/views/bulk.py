@@ -17,6 +17,7 @@ from django.views.generic import TemplateView
 
 from accounts.permissions import AdminRequiredMixin
 from core.forms import MoneyAmountField, WholeNumberField
+from core.phone import display
 from billing.prices.bulk import MONEY_FIELDS, WHOLE_FIELDS, WHOLE_MAX, bulk_set_prices
 from dids.bulk import BulkError, bulk_delete_unsold, bulk_set_provider, bulk_set_status, delete_preview
 from dids.filters import DIDSearchForm
@@ -119,7 +120,7 @@ class DIDBulkView(AdminRequiredMixin, TemplateView):
         if total == 0:
             messages.error(request, "None of these DIDs matches the search any more. Nothing was changed.")
             return redirect(back)
-        sample = [d.lstrip("+") for d in targets.order_by("number").values_list("number", flat=True)[:SAMPLE]]
+        sample = [display(d) for d in targets.order_by("number").values_list("number", flat=True)[:SAMPLE]]
         context = self.get_context_data(
             action=action, action_label=ACTIONS[action], scope=scope, ids=ids, q=query.urlencode(), back=back,
             form=form, count=count, counts=counts, sample=sample, more=total - len(sample), filtered=search.is_bound,

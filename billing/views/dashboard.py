@@ -4,11 +4,12 @@ from django.views.generic import TemplateView
 
 from accounts.permissions import AdminRequiredMixin
 from billing import dashboards
+from core.money import fmt_page
 from core.svg_charts import Point, bar_chart, line_chart
 
 
 def money_text(value) -> str:
-    return f"{value:,.4f}"
+    return fmt_page(value)
 
 
 def month_axis_label(month, months) -> str:

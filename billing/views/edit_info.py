@@ -27,7 +27,7 @@ from dids.models import DIDHistory
 from billing.prices.book import buyers_of, clear_override, current_sell_cost
 from billing.subscriptions.holdings import holding
 from billing.prices.rate_book import RatesRefused, as_rates, rate_card, set_sell_cost_and_rates
-from core.money import fmt
+from core.money import fmt, fmt_page
 from dids.models import DID
 
 HISTORY_ROWS = 20
@@ -220,7 +220,15 @@ RATE_ROWS = tuple((field.sell, field.label, field.name, field.money) for field i
 
 
 def _show(value, is_money: bool) -> str:
+    """A rate as a form input's value (read back: no grouping)."""
     return fmt(value) if is_money else str(value)
+
+
+def _shown(value, is_money: bool) -> str:
+    """A rate as the page shows it: 1,234.5000 and 1,800 seconds grouped."""
+    if value is None:
+        return ""
+    return fmt_page(value) if is_money else f"{value:,}"
 
 
 def _rate_initial(rates) -> dict:
@@ -230,7 +238,7 @@ def _rate_initial(rates) -> dict:
 def _rate_rows(card, form) -> list[dict]:
     """One row per rate: its label, the BUY COST value, the SELL COST value and (when editable) its field."""
     return [
-        dict(name=name, label=label, money=is_money, buy=_show(getattr(card.buy, attr), is_money),
-             sell=_show(getattr(card.sell, attr), is_money), field=form[name] if form.has_rates else None)
+        dict(name=name, label=label, money=is_money, buy=_shown(getattr(card.buy, attr), is_money),
+             sell=_shown(getattr(card.sell, attr), is_money), field=form[name] if form.has_rates else None)
         for name, label, attr, is_money in RATE_ROWS
     ]

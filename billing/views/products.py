@@ -34,7 +34,7 @@ class DIDFormView(AdminRequiredMixin, FormView):
             form.add_error(exc.field, str(exc))
             return self.form_invalid(form)
         verb = "updated" if self.did else "created"
-        messages.success(self.request, f"DID {did.digits} {verb}{form.how_read()}.")
+        messages.success(self.request, f"DID {did.shown} {verb}{form.how_read()}.")
         if warning:
             messages.warning(self.request, warning)
         if country_mismatch(did.number, did.country.code):

@@ -24,7 +24,7 @@ class AdminReleaseView(AdminRequiredMixin, TemplateView):
         did = get_object_or_404(DID, pk=pk)
         ended = admin_release_did(did_id=did.pk, by=request.user)
         if ended:
-            messages.success(request, f"DID {did.digits} released: {ended} subscription(s) ended, no refund.")
+            messages.success(request, f"DID {did.shown} released: {ended} subscription(s) ended, no refund.")
         else:
-            messages.info(request, f"DID {did.digits} was not held by anyone.")
+            messages.info(request, f"DID {did.shown} was not held by anyone.")
         return redirect("dids:list")

@@ -12,6 +12,7 @@ from decimal import Decimal
 
 from django.utils import timezone
 
+from core.phone import display
 from billing.ledger.posting import lock_accounts
 from billing.ledger.batch import LedgerBatch
 from billing.models import LedgerEntry
@@ -66,7 +67,7 @@ class DailyTotals:
             start = timezone.make_aware(datetime.combine(day, time.min))
             whose = ", charged to the account below" if kind == LedgerEntry.Kind.CALL_SALES else ""
             batch.add(account, amount, kind, did_id=did_id, period_start=start, period_end=start + timedelta(days=1),
-                      description=f"{calls} {'call' if calls == 1 else 'calls'} to {numbers[did_id].lstrip('+')} "
+                      description=f"{calls} {'call' if calls == 1 else 'calls'} to {display(numbers[did_id])} "
                                   f"on {day.isoformat()}{whose} (CDR import #{import_id})")
         batch.flush()
         return len(lines)

@@ -42,6 +42,7 @@ from core.locking import one_at_a_time
 from core.importing.rows import CHUNK, FIRST_ERRORS, ErrorReport, Rejected, RowError, checksum, chunks
 from core.importing.reader import FileError
 from core.progress import Progress, count_lines, track
+from core.phone import display
 
 IMPORT_LOCK = 7_000_001  # pg_advisory_xact_lock key: CDR imports, one at a time
 _LINE = 0xFFFFFFFF  # a call's best row: (answered seconds + 1) << 32 | (_LINE - line), the largest wins
@@ -200,7 +201,7 @@ class _Checker:
         for line, cells, row in parsed:
             holdings = holdings_of[row.number]
             if holdings is None:
-                rejected.append((line, cells, row.call_id, f"DID: {row.number.lstrip('+')} is not one of our DIDs."))
+                rejected.append((line, cells, row.call_id, f"DID: {display(row.number)} is not one of our DIDs."))
                 continue
             if stored:
                 answered = stored.get(row.call_id)
@@ -212,7 +213,7 @@ class _Checker:
             chain = holdings.chain_at(row.started_at)
             if not chain.levels:
                 rejected.append((line, cells, row.call_id,
-                                 f"DID: {row.number.lstrip('+')} had no holder at "
+                                 f"DID: {display(row.number)} had no holder at "
                                  f"{row.started_at:%Y-%m-%d %H:%M:%S %Z}; nobody to charge."))
                 continue
             cost = known.get((chain.rates_id, row.billsec)) or costs(chain, row.billsec)

@@ -3,7 +3,8 @@
 from django import template
 from django.utils.html import format_html
 
-from core.money import fmt
+from core.money import fmt_page
+from core.phone import display, numbers_shown
 from core.widgets import field_html, label_html
 
 register = template.Library()
@@ -11,10 +12,25 @@ register = template.Library()
 
 @register.filter
 def amount(value) -> str:
-    """5 -> '5.0000' (the seed's money display)."""
+    """5 -> '5.0000', 1234.5 -> '1,234.5000' (core.money.fmt_page: money on pages, never in inputs)."""
     if value is None or value == "":
         return ""
-    return fmt(value)
+    return fmt_page(value)
+
+
+@register.filter
+def phone(value) -> str:
+    """'+18555801802' -> '+1 855-580-1802': how pages show a number stored as E.164
+    (``DID.shown`` for a DID). Anything not a number is shown as it is."""
+    if value is None or value == "":
+        return ""
+    return display(str(value))
+
+
+@register.filter
+def phones(text) -> str:
+    """A stored text (audit summary, notice) with its E.164 numbers shown as '+1 855-580-1802'."""
+    return numbers_shown(text) if isinstance(text, str) else text
 
 
 @register.simple_tag(takes_context=True)

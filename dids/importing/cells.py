@@ -21,7 +21,7 @@ from functools import lru_cache, partial
 from decimal import Decimal, InvalidOperation
 
 from django.core.exceptions import ValidationError
-from django_countries import countries
+from django_countries import countries, data
 
 from core.csv_stream import as_typed
 from core.importing.rows import RowError
@@ -45,7 +45,10 @@ _ONE_GROUP = re.compile(r"^\$?\s*([1-9]\d{0,2})\.(\d{3})\s*(?:usd)?$", re.I)  # 
 _WHOLE = re.compile(r"^\d+$")
 _PROVIDER_WITH_NUMBER = re.compile(r"^(?P<name>.*?)\s*\((?P<number>\d{10})\)$")  # "default provider (3673942894)"
 _COUNTRY_CODES = {code for code, _ in countries}
-_COUNTRY_BY_NAME = {name.lower(): code for code, name in countries}
+# ISO's names (data.COUNTRIES: "United States of America"), then the names the portal shows
+# (settings.COUNTRIES_OVERRIDE, core/countries.py: "United States"): a file may use either.
+_COUNTRY_BY_NAME = {str(name).lower(): code for code, name in data.COUNTRIES.items()}
+_COUNTRY_BY_NAME.update({name.lower(): code for code, name in countries})
 # Short names spreadsheets use that differ from the ISO names.
 _COUNTRY_BY_NAME.update({"united states": "US", "usa": "US", "uk": "GB", "great britain": "GB",
                          "england": "GB", "south korea": "KR", "korea": "KR"})

@@ -14,6 +14,7 @@ from pathlib import Path
 
 from accounts.models import acting_user
 from core.importing.rows import FIRST_ERRORS, ErrorReport, Rejected, RowError, chunks
+from core.phone import display
 from dids.importing.writer import open_writer
 from dids.models import DID, DIDImport
 
@@ -85,14 +86,14 @@ def check(source: Source, report: Report, errors: ErrorReport, writer=None) -> R
             number = values["number"]
             first = seen.setdefault(number, line)
             if first != line:
-                rejected.append((line, cells, f"Duplicate: {number} is also on line {first}.", _REPEATED, number))
+                rejected.append((line, cells, f"Duplicate: {display(number)} is also on line {first}.", _REPEATED, number))
             else:
                 checked.append((line, cells, values))
         existing = existing_numbers([values["number"] for _, _, values in checked])
         for line, cells, values in checked:
             number = values["number"]
             if number in existing:
-                rejected.append((line, cells, f"Duplicate: DID {number} already exists.", _EXISTS, number))
+                rejected.append((line, cells, f"Duplicate: DID {display(number)} already exists.", _EXISTS, number))
             else:
                 report.new += 1
                 if writer is not None:

@@ -8,7 +8,7 @@ from django.views.generic import TemplateView
 from accounts.permissions import AccountRequiredMixin, ResellerRequiredMixin
 from billing import dashboards
 from billing.views.dashboard import AdminDashboardView, money_text, month_axis_label
-from core.money import fmt
+from core.money import fmt_page
 from core.svg_charts import Point, bar_chart
 
 
@@ -26,8 +26,8 @@ class ResellerHomeView(ResellerRequiredMixin, TemplateView):
             testid="chart-margin-per-month",
         )
         return super().get_context_data(board=board, margin_chart=margin_chart, renewal_days=dashboards.RENEWAL_DAYS,
-                                         board_available=fmt(board.available),
-                                         board_earned=fmt(board.this_month.revenue), **kwargs)
+                                         board_available=fmt_page(board.available),
+                                         board_earned=fmt_page(board.this_month.revenue), **kwargs)
 
 
 class CustomerHomeView(AccountRequiredMixin, TemplateView):
@@ -36,7 +36,7 @@ class CustomerHomeView(AccountRequiredMixin, TemplateView):
     def get_context_data(self, **kwargs):
         board = dashboards.customer_dashboard(self.account)
         return super().get_context_data(board=board, renewal_days=dashboards.RENEWAL_DAYS,
-                                        board_available=fmt(board.available), **kwargs)
+                                        board_available=fmt_page(board.available), **kwargs)
 
 
 def home(request, *args, **kwargs):

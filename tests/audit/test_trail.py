@@ -97,7 +97,8 @@ def test_providers_created_and_deactivated(admin_client, admin_user):
     admin_client.post(reverse("dids:provider_create"), {"name": "Acme Telecom"})
     provider = Provider.objects.get(name="Acme Telecom")
     assert_ui(only("provider.created"), admin_user)
-    admin_client.post(reverse("dids:provider_toggle", args=[provider.pk]))
+    # Created without "Active" ticked: the confirmation page offers Reactivate.
+    admin_client.post(reverse("dids:provider_toggle", args=[provider.pk]), {"state": "active"})
     row = only("provider.updated")
     assert row.changes == {"is_active": [provider.is_active, not provider.is_active]}
     assert (row.object_type, row.object_id) == ("dids.provider", provider.pk)
@@ -150,7 +151,9 @@ def test_bulk_delete_keeps_a_row_for_each_deleted_did(admin_client, admin_user):
     row = only("did.bulk_deleted", did_id=a.pk)
     assert_ui(row, admin_user)
     assert row.changes["number"] == [a.number, None] and row.changes["monthly_fee"] == ["20.0000", None]
-    assert row.summary == f"DID {a.digits} deleted (bulk delete of unsold DIDs)"
+    assert row.summary == f"DID {a.number} deleted (bulk delete of unsold DIDs)"  # E.164, written in SQL
+    page = admin_client.get(reverse("audit:list"), {"action": "did.bulk_deleted"}).content.decode()
+    assert f"DID {a.shown} deleted (bulk delete of unsold DIDs)" in page and a.number not in page  # shown formatted
 
 
 # --- prices, rates, destinations -----------------------------------------------------

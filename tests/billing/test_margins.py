@@ -93,8 +93,8 @@ def test_reseller_sees_its_own_margins(client, chain):
     totals = response.context["totals"]
     assert (totals.pays, totals.earns, totals.margin) == (D("29.0811"), D("33.8356"), D("4.7545"))
     html = response.content.decode()
-    assert "12025551001" in html and "C Customer" in html and "4.7545" in html
-    assert "12025551002" not in html  # R1's unsold DID is not S's business
+    assert "+1 202-555-1001" in html and "C Customer" in html and "4.7545" in html
+    assert "+1 202-555-1002" not in html and "12025551002" not in html  # R1's unsold DID is not S's business
     assert reverse("billing:my_edit_info", args=[chain["sold"].pk]) in html
     assert 'href="/portal/margins/">Margins</a>' in html  # the reseller's nav
 

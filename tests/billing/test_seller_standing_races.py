@@ -91,7 +91,7 @@ def test_a_purchase_racing_the_billing_run_that_suspends_its_sellers_holding():
         else:
             outcomes["refused"] += 1
             assert isinstance(bought, PurchaseRefused), bought
-            assert str(bought) == (f"DID {did.digits} cannot be bought now: "
+            assert str(bought) == (f"DID {did.shown} cannot be bought now: "
                                    "its seller's subscription is unpaid (in grace).")
             assert bought_at is None and not Subscription.objects.filter(account=customer).exists()
             assert balance(customer) == D("100") and balance(reseller) == D("0")
@@ -124,7 +124,7 @@ def test_a_purchase_racing_the_suspension_of_its_seller():
         else:
             outcomes["refused"] += 1
             assert isinstance(bought, PurchaseRefused), bought
-            assert str(bought) == f"DID {did.digits} cannot be bought now: your seller's account is suspended."
+            assert str(bought) == f"DID {did.shown} cannot be bought now: your seller's account is suspended."
             assert bought_at is None and not Subscription.objects.filter(account=customer).exists()
             assert balance(customer) == D("100") and balance(reseller) == D("89")
         assert_books_agree(reseller, customer)

@@ -65,10 +65,10 @@ def test_running_balance_newest_first(reseller_client, history):
     assert [e.balance_after.amount for e in rows] == [Decimal("79.5"), Decimal("80"), Decimal("100")]
     html = response.content.decode()
     for text in ("Date", "Kind", "Description", "DID", "Period", "Amount", "Balance",
-                 "2026-01-05 10:00", "DID price", "12025550000", "2026-01-05 – 2026-02-02",
+                 "2026-01-05 10:00", "DID price", "+1 202-555-0000", "2026-01-05 – 2026-02-02",
                  "-20.0000", "80.0000", "79.5000", "100.0000", "Opening", "1 - 3 of 3 Records"):
         assert text in html, text
-    assert "+12025550000" not in html
+    assert "+12025550000" not in html and "12025550000" not in html  # the international format only
 
 
 def test_date_filter_includes_both_days(reseller_client, history):
@@ -99,9 +99,10 @@ def test_csv_has_the_same_columns_and_the_filter(reseller_client, history):
     assert response.status_code == 200 and response.streaming
     assert response["Content-Type"].startswith("text/csv")
     assert response["Content-Disposition"].startswith(f'attachment; filename="statement-{history.number}-')
+    # The DID in E.164, as every CSV writes it; the page shows +1 202-555-0000.
     assert csv_rows(response) == [
         ["Date", "Kind", "Description", "DID", "Period", "Amount", "Balance"],
-        ["2026-01-05 10:00:00", "DID price", "DID price", "12025550000", "2026-01-05 - 2026-02-02", "-20.0000", "80.0000"],
+        ["2026-01-05 10:00:00", "DID price", "DID price", "+12025550000", "2026-01-05 - 2026-02-02", "-20.0000", "80.0000"],
         ["2026-01-01 09:00:00", "Funds added", "Opening", "", "", "100.0000", "100.0000"],
     ]
 

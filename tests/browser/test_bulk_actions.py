@@ -19,8 +19,8 @@ def test_admin_deactivates_two_checked_rows(page):
     heights = page.locator("tbody tr").evaluate_all("rows => rows.map(r => r.getBoundingClientRect().height)")
     assert max(heights) < 45, heights
 
-    page.get_by_label("Select 12025550100").check()
-    page.get_by_label("Select 12025550101").check()
+    page.get_by_label("Select +1 202-555-0100").check()
+    page.get_by_label("Select +1 202-555-0101").check()
     assert page.locator("#bulk-checked-count").inner_text() == "2 checked"
     page.get_by_label("Bulk action").select_option(label="Deactivate")
     page.get_by_role("button", name="Apply…").click()
@@ -31,8 +31,8 @@ def test_admin_deactivates_two_checked_rows(page):
     page.wait_for_url("**/dids/")
 
     assert "Changed 2 DIDs." in page.get_by_role("alert").inner_text()
-    assert page.locator("tbody tr", has_text="12025550100").get_by_text("Inactive").is_visible()
-    assert page.locator("tbody tr", has_text="12025550102").get_by_text("Active", exact=True).is_visible()
+    assert page.locator("tbody tr", has_text="+1 202-555-0100").get_by_text("Inactive").is_visible()
+    assert page.locator("tbody tr", has_text="+1 202-555-0102").get_by_text("Active", exact=True).is_visible()
     assert set(DID.objects.filter(status="inactive").values_list("pk", flat=True)) == {first.pk, second.pk}
     assert DIDHistory.objects.filter(did=third).count() == 0
 

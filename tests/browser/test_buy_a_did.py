@@ -51,7 +51,7 @@ def test_admin_creates_a_reseller_who_buys_the_seed_did(page, default_provider):
     page.get_by_role("link", name="DIDs", exact=True).first.click()
     assert "No Records" in page.locator("tbody").inner_text()
     page.get_by_role("link", name="Buy DIDs").last.click()
-    row = page.locator("tr", has_text="18555801802")
+    row = page.locator("tr", has_text="+1 855-580-1802")
     assert "5.0000" in row.inner_text() and "20.0000" in row.inner_text()
     row.get_by_role("link", name="Purchase").click()
 
@@ -61,12 +61,12 @@ def test_admin_creates_a_reseller_who_buys_the_seed_did(page, default_provider):
     assert page.get_by_test_id("charge-now").inner_text() == "25.0000 USD"
     page.get_by_role("button", name="Save").click()
     page.wait_for_url("**/portal/dids/")
-    assert "18555801802" in page.locator("tbody").inner_text()
+    assert "+1 855-580-1802" in page.locator("tbody").inner_text()
     assert page.get_by_test_id("header-balance").inner_text() == "75.0000"
 
     # A DID it cannot afford: a clear message, nothing changes.
     page.get_by_role("link", name="Buy DIDs").last.click()
-    page.locator("tr", has_text="12025550100").get_by_role("link", name="Purchase").click()
+    page.locator("tr", has_text="+1 202-555-0100").get_by_role("link", name="Purchase").click()
     page.get_by_role("button", name="Save").click()
     message = page.get_by_test_id("purchase-error").inner_text()
     assert "Insufficient funds" in message and "needs 500.0000" in message and "75.0000 available" in message

@@ -20,7 +20,7 @@ def test_check_three_numbers_confirm_and_buy_them(page, default_provider):
     browser_login(page, user.username, PASSWORD)
     page.goto("/portal/dids/buy/")
     for did in dids[:3]:
-        page.get_by_label(f"Buy {did.digits}").check()
+        page.get_by_label(f"Buy {did.shown}").check()
     page.get_by_role("button", name="Buy checked").click()
     assert page.get_by_test_id("buy-many-row").count() == 3
     assert page.get_by_test_id("buy-many-total").inner_text() == "36.0000"  # 11 + 12 + 13

@@ -42,7 +42,7 @@ def test_admin_charges_a_cdr_file_and_the_customer_sees_its_calls(page, tmp_path
     page.get_by_role("button", name="Preview").click()
     counts = page.get_by_test_id("import-counts").inner_text()
     assert "Calls to charge\t2" in counts and "First holders pay (USD)\t0.8200" in counts and "Rejected\t1" in counts
-    assert "4\t9f1c-3\tDID: 18009990000 is not one of our DIDs." in page.get_by_test_id("import-errors").inner_text()
+    assert "4\t9f1c-3\tDID: +1 800-999-0000 is not one of our DIDs." in page.get_by_test_id("import-errors").inner_text()
     assert not CallCharge.objects.exists()
 
     page.get_by_role("button", name="Charge 2 calls").click()
@@ -53,9 +53,9 @@ def test_admin_charges_a_cdr_file_and_the_customer_sees_its_calls(page, tmp_path
     browser_login(page, customer.username, PASSWORD)
     page.goto("/portal/calls/")
     calls = page.get_by_test_id("calls").inner_text()
-    assert "9f1c-1\t18555801802\t47\t0.4700" in calls and "9f1c-2\t18555801802\t15\t0.3500" in calls
+    assert "9f1c-1\t+1 855-580-1802\t47\t0.4700" in calls and "9f1c-2\t+1 855-580-1802\t15\t0.3500" in calls
     page.get_by_role("link", name="Statement").first.click()
-    assert "2 calls to 18555801802" in page.content()
+    assert "2 calls to +1 855-580-1802" in page.content()
 
 
 def test_admin_imports_a_berlin_asterisk_master_csv_and_checks_again(page, tmp_path, settings):

@@ -40,7 +40,7 @@ def test_admin_creates_the_seed_product_and_finds_it_in_the_list(page, default_p
 
     assert page.get_by_test_id("records-counter").inner_text() == "1 - 1 of 1 Records"
     row = page.locator("tbody tr").first
-    assert "18555801802" in row.inner_text()
+    assert "+1 855-580-1802" in row.inner_text()
     assert "Hong Kong" in row.inner_text() and "20.0000" in row.inner_text()
     did = DID.objects.get()
     assert did.number == "+18555801802" and did.monthly_fee.amount == 20

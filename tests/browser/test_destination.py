@@ -28,7 +28,7 @@ def test_a_customer_sets_its_destination_and_previews_a_call(page, default_provi
 
     browser_login(page, c.username, PASSWORD)
     page.get_by_role("link", name="DIDs", exact=True).first.click()
-    page.locator("tr", has_text="18555801802").get_by_role("link", name="Destination").click()
+    page.locator("tr", has_text="+1 855-580-1802").get_by_role("link", name="Destination").click()
     assert page.get_by_test_id("call-timeout").inner_text().startswith("30")
     assert page.get_by_test_id("concurrent-calls").inner_text().startswith("25")
 

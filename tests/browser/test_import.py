@@ -53,10 +53,10 @@ def test_admin_imports_a_carrier_sheet_and_undoes_it(page, default_provider, tmp
     assert "Rows read\t5" in counts and "New\t3" in counts and "Duplicate\t1" in counts and "Invalid\t1" in counts
     assert page.get_by_test_id("column-matching").get_by_label("Use column 5 (MRC) as").input_value() == "monthly_fee"
     read_as = page.get_by_test_id("read-as").inner_text()
-    assert "2\t(855) 580-1802\t+18555801802\tUnited States (US)\tread as +1 855-580-1802, United States" in read_as
+    assert "2\t(855) 580-1802\t+1 855-580-1802\tUnited States (US)\tread as +1 855-580-1802, United States" in read_as
     errors = page.get_by_test_id("import-errors").inner_text()
-    assert "6\t(855) 580-1806\t+18555801806\tMonthlyFee (USD): “1.250” could be 1250 or 1,250" in errors
-    assert "DID +18555801805 already exists" in errors
+    assert "6\t(855) 580-1806\t+1 855-580-1806\tMonthlyFee (USD): “1.250” could be 1250 or 1,250" in errors
+    assert "DID +1 855-580-1805 already exists" in errors
     assert not DID.objects.filter(number="+18555801803").exists()  # nothing before Confirm
 
     page.get_by_role("button", name="Import 3 DIDs").click()

@@ -59,7 +59,7 @@ def test_admin_prices_the_seed_did_for_r1_and_r1_resells_to_its_customer(page, d
     # The admin: DIDs -> Edit Info of the seed DID -> Sell to Reseller One -> 1.0000 + 5.0000 -> Save.
     browser_login(page, "admin", PASSWORD)
     page.get_by_role("link", name="DIDs", exact=True).click()  # from the dashboard, the admin's home
-    page.locator("tr", has_text="18555801802").get_by_role("link", name="Edit Info").click()
+    page.locator("tr", has_text="+1 855-580-1802").get_by_role("link", name="Edit Info").click()
     assert page.get_by_test_id("buy-setup").inner_text() == "5.0000"
     assert page.get_by_test_id("buy-price").inner_text() == "20.0000"
     page.get_by_label("Sell to").select_option(label=f"Reseller One ({r1.account.number}, Reseller)")
@@ -73,20 +73,20 @@ def test_admin_prices_the_seed_did_for_r1_and_r1_resells_to_its_customer(page, d
     assert "Reseller One" in page.get_by_test_id("history").inner_text()
 
     # R2 still sees and pays 25.0000; it hands the DID back so R1 can buy it.
-    _buy_as(page, r2, "18555801802", "5.0000", "20.0000", "25.0000")
+    _buy_as(page, r2, "+1 855-580-1802", "5.0000", "20.0000", "25.0000")
     assert _balance(r2) == Decimal("75")
-    page.locator("tr", has_text="18555801802").locator("input[type=checkbox]").check()
+    page.locator("tr", has_text="+1 855-580-1802").locator("input[type=checkbox]").check()
     page.get_by_role("button", name="Delete").click()
     page.get_by_role("button", name="Delete").click()  # the no-refund confirmation
     page.wait_for_url("**/portal/dids/")
 
     # R1 sees 6.0000 (1 + 5) and is charged 6.0000.
-    _buy_as(page, r1, "18555801802", "1.0000", "5.0000", "6.0000")
+    _buy_as(page, r1, "+1 855-580-1802", "1.0000", "5.0000", "6.0000")
     assert page.get_by_test_id("header-balance").inner_text() == "94.0000"
     assert _balance(r1) == Decimal("94")
 
     # R1: Edit Info -> Sell to Customer C -> 2.0000 + 9.0000 -> Save.
-    page.locator("tr", has_text="18555801802").get_by_role("link", name="Edit Info").click()
+    page.locator("tr", has_text="+1 855-580-1802").get_by_role("link", name="Edit Info").click()
     assert page.get_by_test_id("buy-setup").inner_text() == "1.0000"
     assert page.get_by_test_id("buy-price").inner_text() == "5.0000"
     page.get_by_label("Sell to").select_option(label=f"Customer C ({c.account.number}, Customer)")
@@ -102,7 +102,7 @@ def test_admin_prices_the_seed_did_for_r1_and_r1_resells_to_its_customer(page, d
     assert "Sell cost saved for Customer C" in page.locator(".alert-success").inner_text()
 
     # C buys at R1's price for it: 11.0000; R1 is credited the same.
-    _buy_as(page, c, "18555801802", "2.0000", "9.0000", "11.0000")
+    _buy_as(page, c, "+1 855-580-1802", "2.0000", "9.0000", "11.0000")
     assert page.get_by_test_id("header-balance").inner_text() == "89.0000"
     assert _balance(r1) == Decimal("105")
     c_sub = Subscription.objects.get(account_id=c.account_id, status="active")

@@ -64,7 +64,7 @@ def test_a_reseller_runs_its_business_in_the_portal(page, default_provider):
 
     # ...and sets its sell cost for this customer on the seed DID: 2.0000 + 10.0000.
     page.get_by_role("link", name="DIDs", exact=True).first.click()
-    page.locator("tr", has_text="18555801802").get_by_role("link", name="Edit Info").click()
+    page.locator("tr", has_text="+1 855-580-1802").get_by_role("link", name="Edit Info").click()
     page.get_by_label("Sell to").select_option(label=f"Customer C ({customer.number}, Customer)")
     page.get_by_role("button", name="Show", exact=True).click()
     page.locator("#id_sell_setup_fee").fill("2.0000")
@@ -75,7 +75,7 @@ def test_a_reseller_runs_its_business_in_the_portal(page, default_provider):
     # The customer logs in and buys the DID at that price: 12.0000 of its 50.0000.
     _log_in(page, "customer-c", C_PASSWORD)
     page.get_by_role("link", name="Buy DIDs").last.click()
-    row = page.locator("tr", has_text="18555801802")
+    row = page.locator("tr", has_text="+1 855-580-1802")
     assert (row.get_by_test_id("offer-setup").inner_text(), row.get_by_test_id("offer-price").inner_text()) == (
         "2.0000", "10.0000")
     row.get_by_role("link", name="Purchase").click()

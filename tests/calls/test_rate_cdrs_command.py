@@ -44,7 +44,7 @@ def test_the_exit_status_is_0_all_charged_2_rows_rejected_1_error(held, tmp_path
     captured = capsys.readouterr()
     assert status == 2
     assert "CommandError: 1 row rejected, not charged: " + str(tmp_path / "mixed.errors.csv") in captured.err
-    assert "line 3: DID: 19995550100 is not one of our DIDs." in captured.out
+    assert "line 3: DID: +1 999-555-0100 is not one of our DIDs." in captured.out
     assert (tmp_path / "mixed.errors.csv").exists()
     assert run(str(tmp_path / "missing.csv")) == 1 and "No such file: " in capsys.readouterr().err
     assert sorted(Call.objects.values_list("call_id", flat=True)) == ["g1", "m1"]

@@ -96,7 +96,7 @@ def test_the_repeated_autumn_hour_is_read_as_the_first_and_the_skipped_spring_ho
     reasons = {e.number: e.reason for e in report.first_errors}
     # 02:30 happens twice on 25 October: the first (summer time, UTC+2) is 00:30 UTC. Then the DID is unknown.
     assert report.first_call == report.last_call == timezone.datetime(2026, 10, 25, 0, 30, tzinfo=UTC)
-    assert reasons["fold"] == "DID: 18555801802 is not one of our DIDs."
+    assert reasons["fold"] == "DID: +1 855-580-1802 is not one of our DIDs."
     assert reasons["gap"] == ("Start: 2026-03-29 02:30:00 does not exist in Europe/Berlin (the clocks skipped it); "
                               "is the time zone right?")
 

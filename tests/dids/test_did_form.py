@@ -263,7 +263,7 @@ def test_an_ambiguous_number_says_which_reading_won(admin_client, seed_data):
 def test_a_number_typed_as_stored_gets_no_note(admin_client, seed_data):
     response = admin_client.post(reverse("dids:create"), {**seed_data, "number": "+18555801802", "country": "US"},
                                  follow=True)
-    assert "DID 18555801802 created." in response.content.decode() and "read as" not in response.content.decode()
+    assert "DID +1 855-580-1802 created." in response.content.decode() and "read as" not in response.content.decode()
 
 
 def test_a_national_number_with_another_error_keeps_what_was_typed(admin_client, seed_data):

@@ -60,7 +60,7 @@ def test_a_nasty_file_is_sorted_line_by_line(tmp_path, default_provider, carrier
     assert report.ignored_columns == ["Notes"]
     reasons = {e.line: e.reason for e in report.first_errors}
     assert reasons == {
-        5: "Duplicate: +18555801802 is also on line 2.",
+        5: "Duplicate: +1 855-580-1802 is also on line 2.",
         6: "MonthlyFee (USD): -3 is negative.",
         # Read in the row's Country since issue 14, and the message says so.
         7: "DID: 12 is not a possible phone number: neither a valid number in United States nor one with a calling code.",
@@ -70,7 +70,7 @@ def test_a_nasty_file_is_sorted_line_by_line(tmp_path, default_provider, carrier
         11: "MonthlyFee (USD): empty; every DID needs its monthly price.",
         12: "Country: “Atlantis” is neither a two-letter ISO code (US) nor a country name.",
         13: "Status: “Maybe” is not one of Active, Inactive.",
-        16: "Duplicate: DID +18555550000 already exists.",
+        16: "Duplicate: DID +1 855-555-0000 already exists.",
     }
     created = {d.number: d for d in DID.objects.filter(import_batch=report.import_record)}
     assert set(created) == {"+18555801802", "+18555801803", "+18555801811"}

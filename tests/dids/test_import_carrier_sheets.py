@@ -107,7 +107,7 @@ def test_the_rejected_rows_show_the_number_as_it_would_be_stored(tmp_path, defau
          "'=cmd|' /C calc'!A0"],
         ["3", "DID: 12 is not a possible phone number: neither a valid number in United States nor one with a "
               "calling code.", "", "12", "US", "5", ""],
-        ["4", "Duplicate: DID +18555801809 already exists.", "'+18555801809", "(855) 580-1809", "US", "5", ""],
+        ["4", "Duplicate: DID +1 855-580-1809 already exists.", "'+18555801809", "(855) 580-1809", "US", "5", ""],
     ]
     assert [e.read_as for e in report.first_errors] == ["+18555801803", "", "+18555801809"]
 
@@ -353,8 +353,8 @@ def test_command_exit_code_2_when_rows_are_rejected(tmp_path, default_provider):
     assert set(stored()) == {"+18555801804", "+18555801806"}
     errors = list(csv.reader(io.StringIO((tmp_path / "bad.errors.csv").read_text())))
     assert [row[:3] for row in errors[1:]] == [["3", "MonthlyFee (USD): -5 is negative.", "'+18555801805"],
-                                               ["4", "Duplicate: +18555801804 is also on line 2.", "'+18555801804"],
-                                               ["5", "Duplicate: DID +18555801806 already exists.", "'+18555801806"]]
+                                               ["4", "Duplicate: +1 855-580-1804 is also on line 2.", "'+18555801804"],
+                                               ["5", "Duplicate: DID +1 855-580-1806 already exists.", "'+18555801806"]]
     assert run(bad, "--dry-run") == 2
 
 

@@ -223,7 +223,7 @@ def test_a_carrier_sheet_is_read_in_each_rows_country_and_the_preview_says_how(a
     page = response.content.decode()
     readings = response.context["report"].readings
     assert (readings.national, readings.ambiguous, readings.mismatched) == (3, 1, 1)
-    assert "+18555801803" in page and "read as +1 855-580-1803, United States" in page
+    assert "+1 855-580-1803" in page and "+18555801803" not in page and "read as +1 855-580-1803, United States" in page
     assert "not +64 6 555 0111, New Zealand" in page
     assert "Hong Kong does not use calling code +1 (of +1 855-580-1804, United States)." in page
     assert used_as(response) == {"Number": "number", "Country": "country", "Price": "monthly_fee"}  # Price shown

@@ -29,15 +29,15 @@ def test_edit_and_deactivate_then_reactivate(admin_client, default_provider):
     admin_client.post(reverse("dids:provider_edit", args=[provider.pk]), {"name": "New Name", "is_active": "on"})
     provider.refresh_from_db()
     assert provider.name == "New Name"
-    # GET never changes state.
-    assert admin_client.get(reverse("dids:provider_toggle", args=[provider.pk])).status_code == 405
-    admin_client.post(reverse("dids:provider_toggle", args=[provider.pk]))
+    # GET is the confirmation page and never changes state (tests/dids/test_provider_confirm.py).
+    assert admin_client.get(reverse("dids:provider_toggle", args=[provider.pk])).status_code == 200
+    admin_client.post(reverse("dids:provider_toggle", args=[provider.pk]), {"state": "inactive"})
     provider.refresh_from_db()
     assert not provider.is_active
     # A deactivated provider is no longer offered on the DID form.
     form = admin_client.get(reverse("dids:create")).context["form"]
     assert provider not in form.fields["provider"].queryset
-    admin_client.post(reverse("dids:provider_toggle", args=[provider.pk]))
+    admin_client.post(reverse("dids:provider_toggle", args=[provider.pk]), {"state": "active"})
     provider.refresh_from_db()
     assert provider.is_active
 

@@ -29,7 +29,7 @@ def test_renewal_short_suspended_and_reinstated_arrive_in_the_portal_once(recurr
     assert on_commit(run_billing, now=days(27)).notices == 1
     assert on_commit(run_billing, now=days(28)).notices == 0  # once per period
     [short] = notices_of(r, K.RENEWAL_SHORT)
-    assert short.subject == f"DID {recurring.digits}: low balance before renewal"
+    assert short.subject == f"DID {recurring.shown}: low balance before renewal"
     assert short.link == f"/portal/dids/?number={recurring.digits}" and short.read_at is None
 
     on_commit(run_billing, now=days(30))
@@ -66,7 +66,7 @@ def test_a_release_at_the_end_of_the_grace_tells_every_account_that_lost_the_num
     assert on_commit(run_billing, now=days(40)).released == 3
     for account in (r, s, c):
         [notice] = notices_of(account, K.RELEASED)
-        assert notice.subject == f"DID {recurring.digits} released" and notice.link == "/portal/statement/"
+        assert notice.subject == f"DID {recurring.shown} released" and notice.link == "/portal/statement/"
     assert "for " in notices_of(c, K.RELEASED)[0].body  # below the reseller: says whose renewal failed
     assert sorted(m.to[0] for m in mail.outbox if "released" in m.subject) == sorted([r.email, s.email, c.email])
     on_commit(run_billing, now=days(41))

@@ -46,7 +46,7 @@ def test_buy_dids_lists_the_pool_with_the_price_and_counter(reseller_client, see
     DIDFactory(status=DID.Status.INACTIVE)
     html = reseller_client.get(reverse("resellers:buy")).content.decode()
     assert "1 - 1 of 1 Records" in html
-    assert "18555801802" in html and "Purchase" in html and "Purchased DID" in html
+    assert "+1 855-580-1802" in html and "Purchase" in html and "Purchased DID" in html
     assert "5.0000" in html and "20.0000" in html
 
 
@@ -81,7 +81,7 @@ def test_purchase_charges_setup_plus_price_once_and_makes_the_holder(reseller_cl
     assert Account.objects.get(pk=account.pk).balance.amount == Decimal("75.0000")
     assert Subscription.objects.filter(did=seed_did).count() == 1
     page = reseller_client.get(reverse("resellers:dids")).content.decode()
-    assert "18555801802" in page and "1 - 1 of 1 Records" in page
+    assert "+1 855-580-1802" in page and "1 - 1 of 1 Records" in page
 
 
 def test_insufficient_funds_says_needed_and_available_and_changes_nothing(reseller_client, reseller_user, seed_did):
@@ -186,7 +186,7 @@ def test_customer_buys_from_its_resellers_pool_and_the_reseller_is_credited(clie
     _buy(client, seed_did, sell_setup_fee="6", sell_price="30")
     client.force_login(customer)
     html = client.get(reverse("resellers:buy")).content.decode()
-    assert "18555801802" in html and "30.0000" in html and "6.0000" in html
+    assert "+1 855-580-1802" in html and "30.0000" in html and "6.0000" in html
     response, _ = _buy(client, seed_did)
     assert response.status_code == 302
     assert Account.objects.get(pk=customer.account_id).balance.amount == Decimal("64")
@@ -215,7 +215,7 @@ def test_release_asks_first_says_no_refund_and_returns_the_did_to_the_pool(resel
     assert seed_did.holder is None
     assert Account.objects.get(pk=reseller_user.account_id).balance.amount == 75
     assert DIDHistory.objects.filter(did=seed_did, action="released").count() == 1
-    assert "18555801802" in reseller_client.get(reverse("resellers:buy")).content.decode()
+    assert "+1 855-580-1802" in reseller_client.get(reverse("resellers:buy")).content.decode()
 
 
 def test_release_is_post_only(reseller_client):
@@ -268,7 +268,7 @@ def test_a_price_changed_after_the_page_was_shown_is_refused_not_charged(reselle
     DID.objects.filter(pk=seed_did.pk).update(monthly_fee=Decimal("30"))
     response = reseller_client.post(reverse("resellers:purchase", args=[seed_did.pk]), initial)
     assert response.status_code == 409
-    assert "price of DID 18555801802 changed" in response.context["form"].non_field_errors()[0]
+    assert "price of DID +1 855-580-1802 changed" in response.context["form"].non_field_errors()[0]
     assert Account.objects.get(pk=reseller_user.account_id).balance.amount == 100
     assert not Subscription.objects.exists()
 
@@ -291,10 +291,10 @@ def test_another_resellers_dids_are_404_to_see_buy_or_release(client, seed_did):
     assert client.get(reverse("resellers:purchase", args=[seed_did.pk])).status_code == 404
     assert client.post(reverse("resellers:release"), {"did": seed_did.pk, "confirm": "1"}).status_code == 404
     assert client.post(reverse("resellers:release"), {"did": "x"}).status_code == 404
-    assert "18555801802" not in client.get(reverse("resellers:dids")).content.decode()
-    assert "18555801802" not in client.get(reverse("resellers:buy")).content.decode()
+    assert "+1 855-580-1802" not in client.get(reverse("resellers:dids")).content.decode()
+    assert "+1 855-580-1802" not in client.get(reverse("resellers:buy")).content.decode()
     # A's customer sees it in its pool; B's view of the world is unchanged.
     client.force_login(customer_of_a)
-    assert "18555801802" in client.get(reverse("resellers:buy")).content.decode()
+    assert "+1 855-580-1802" in client.get(reverse("resellers:buy")).content.decode()
     assert Subscription.objects.get(did=seed_did).account_id == a.account_id
     assert Account.objects.get(pk=b.account_id).balance.amount == 100

@@ -52,7 +52,7 @@ class Command(BaseCommand):
             for f in findings:
                 self.stdout.write(self.style.ERROR(
                     f"  Subscription {f.subscription_id} ({f.status}), account {f.account_number} {f.account_name}, "
-                    f"DID {f.did_digits}, period {when(f.period_start)} - {when(f.period_end)}: {f.detail}"
+                    f"DID {f.did_shown}, period {when(f.period_start)} - {when(f.period_end)}: {f.detail}"
                     + ("" if f.amount is None else f"; {fmt(f.amount)} charged too much")
                 ))
         if report.balances:

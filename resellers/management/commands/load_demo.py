@@ -1,8 +1,12 @@
 """Demo data for `make run`: an admin, resellers with balances, a customer,
-providers and a few hundred DIDs. Safe to run twice (it does nothing the second time)."""
+providers, a few hundred DIDs (valid numbers of their cities) and a few sales made by the real
+purchase service, so every role's home page and lists have something to show. Safe to run twice
+(it does nothing the second time)."""
 
 import random
 from decimal import Decimal
+
+import phonenumbers
 
 from django.core.management.base import BaseCommand
 from django.db import transaction
@@ -10,28 +14,33 @@ from django.db import transaction
 from accounts.models import Account, User
 from accounts.services import account_create
 from billing.ledger.funds import add_funds
+from billing.subscriptions.pool import pool_for
+from billing.subscriptions.purchase import purchase_did
 from core.money import money
 from dids.models import DID, Provider
 
 DEMO_PASSWORD = "demo-pass-2026"
 LOGINS = [
     ("admin", "admin", "the operator"),
-    ("reseller1", "reseller", "Reseller One, balance 100.0000"),
-    ("reseller2", "reseller", "Reseller Two, balance 50.0000"),
-    ("customer1", "customer", "Customer One under Reseller One, balance 30.0000"),
+    ("reseller1", "reseller", "Reseller One: 100.0000 paid in, 6 DIDs, sells to Customer One"),
+    ("reseller2", "reseller", "Reseller Two: 50.0000 paid in, 3 DIDs"),
+    ("customer1", "customer", "Customer One under Reseller One: 30.0000 paid in, 2 DIDs"),
 ]
 
-# (country, calling-code prefix, city, province, number length after the code)
+# (country, the city's numbers' start with the calling code, city, province, digits that follow):
+# real area codes, so the numbers read as their country writes them (+1 212-555-0142).
 REGIONS = [
-    ("US", "1", "New York", "NY", 10),
-    ("GB", "44", "London", "England", 10),
-    ("DE", "49", "Berlin", "Berlin", 10),
-    ("FR", "33", "Paris", "Ile-de-France", 9),
-    ("IN", "91", "Ahmedabad", "Gujarat", 10),
-    ("HK", "852", "Hong Kong", "Hong Kong Island", 8),
-    ("AU", "61", "Sydney", "NSW", 9),
-    ("JP", "81", "Tokyo", "Tokyo", 9),
+    ("US", "1212", "New York", "NY", 7),
+    ("GB", "4420", "London", "England", 8),
+    ("DE", "4930", "Berlin", "Berlin", 8),
+    ("FR", "331", "Paris", "Ile-de-France", 8),
+    ("IN", "9179", "Ahmedabad", "Gujarat", 8),
+    ("HK", "8522", "Hong Kong", "Hong Kong Island", 7),
+    ("AU", "612", "Sydney", "NSW", 8),
+    ("JP", "813", "Tokyo", "Tokyo", 8),
 ]
+# Sales made with the purchase service: (buyer, how many), the cheapest Active Recurring DIDs of its seller.
+SALES = [("reseller1", 6), ("reseller2", 3), ("customer1", 2)]
 
 
 class Command(BaseCommand):
@@ -46,6 +55,7 @@ class Command(BaseCommand):
         else:
             with transaction.atomic():
                 self._load(options["dids"])
+            self._sell()  # each purchase its own transaction, as a user's: the lock order is per purchase
         self._print_logins()
 
     def _load(self, count: int) -> None:
@@ -77,9 +87,9 @@ class Command(BaseCommand):
         rng = random.Random(2026)
         made, seen = [], {"+18555801802", "+81123456789"}
         while len(made) < count:
-            country, code, city, province, length = rng.choice(REGIONS)
-            number = "+" + code + str(rng.randint(2, 9)) + "".join(str(rng.randint(0, 9)) for _ in range(length - 1))
-            if number in seen:
+            country, start, city, province, length = rng.choice(REGIONS)
+            number = "+" + start + str(rng.randint(2, 9)) + "".join(str(rng.randint(0, 9)) for _ in range(length - 1))
+            if number in seen or not phonenumbers.is_valid_number(phonenumbers.parse(number)):
                 continue
             seen.add(number)
             monthly = Decimal(rng.choice(["1", "2.5", "3", "4.99", "7.5", "10", "15"]))
@@ -92,6 +102,19 @@ class Command(BaseCommand):
                 billing_days=rng.choice([28, 30, 31]),
             ))
         DID.objects.bulk_create(made, batch_size=500)
+
+    def _sell(self) -> None:
+        """A few numbers bought the way a user buys them (the customer from its reseller's holdings)."""
+        for username, count in SALES:
+            user = User.objects.get(username=username)
+            buyer = user.account
+            offered = pool_for(buyer).filter(billing_type=DID.BillingType.RECURRING).order_by(
+                "monthly_fee", "setup_fee", "number")
+            for did in list(offered[:count]):
+                # A reseller resells at twice the operator's monthly price (its SELL COST, as typed on Purchase).
+                markup = {"sell_price": did.monthly_fee.amount * 2} if buyer.kind == Account.Kind.RESELLER else {}
+                purchase_did(buyer_id=buyer.pk, did_id=did.pk, purchase_key=f"demo-{buyer.pk}-{did.pk}", by=user,
+                             **markup)
 
     def _print_logins(self) -> None:
         self.stdout.write(self.style.SUCCESS("Demo logins (password for all: %s):" % DEMO_PASSWORD))

@@ -11,7 +11,7 @@ from django.views.generic import TemplateView
 
 from billing.forms import AccountAdjustmentForm, PaymentForm
 from billing.ledger.funds import FundsError, adjust, post_once, record_payment
-from core.money import fmt
+from core.money import fmt_page
 from resellers.views.customers.scope import ChildAccountMixin
 
 
@@ -45,11 +45,11 @@ class _EntryFormView(ChildAccountMixin, TemplateView):
 
     def report(self, entry, posted: bool) -> None:
         if posted:
-            messages.success(self.request, f"{self.what} of {fmt(entry.amount)} USD recorded for {self.child.name}. "
-                                           f"Its balance: {fmt(entry.balance_after)} USD.")
+            messages.success(self.request, f"{self.what} of {fmt_page(entry.amount)} USD recorded for {self.child.name}. "
+                                           f"Its balance: {fmt_page(entry.balance_after)} USD.")
         else:
             when = timezone.localtime(entry.created_at).strftime("%Y-%m-%d %H:%M")
-            messages.info(self.request, f"This {self.what.lower()} was already recorded ({fmt(entry.amount)} USD on "
+            messages.info(self.request, f"This {self.what.lower()} was already recorded ({fmt_page(entry.amount)} USD on "
                                         f"{when}); it was not posted again.")
 
 

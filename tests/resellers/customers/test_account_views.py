@@ -44,9 +44,9 @@ def test_the_statement_is_the_accounts_own_with_csv(reseller_client, customer_us
     page = reseller_client.get(url("statement", account))
     html = page.content.decode()
     assert {entry.account_id for entry in page.context["page"].rows} == {account.pk}
-    for text in ("Funds added", "Setup fee", "DID price", "Call charges", held[account.pk].digits):
+    for text in ("Funds added", "Setup fee", "DID price", "Call charges", held[account.pk].shown):
         assert text in html, text
-    assert held[other_customer.account_id].digits not in html
+    assert held[other_customer.account_id].shown not in html
     assert f'href="{url("calls", account)}"' in html and f'href="{url("detail", account)}"' in html
     response = reseller_client.get(url("statement", account, format="csv"))
     assert f"statement-{account.number}-" in response["Content-Disposition"]
@@ -59,8 +59,8 @@ def test_the_dids_page_shows_what_it_holds_read_only(reseller_client, customer_u
     response = reseller_client.get(url("dids", account))
     html = response.content.decode()
     assert [sub.did for sub in response.context["page"].rows] == [held[account.pk]]
-    assert held[account.pk].digits in html and "4.0000" in html and "1 - 1 of 1 Records" in html
-    assert held[other_customer.account_id].digits not in html
+    assert held[account.pk].shown in html and "4.0000" in html and "1 - 1 of 1 Records" in html
+    assert held[other_customer.account_id].shown not in html
     # Read-only: nothing here releases a DID or changes its prices or destination.
     assert 'method="post"' not in html.split("<main", 1)[1]
     assert reverse("resellers:release") not in html and 'type="checkbox"' not in html

@@ -18,6 +18,8 @@ from django.db.models.functions import Now
 from django.utils import timezone
 
 from audit import context
+from core.countries import country_name
+from core.phone import display
 
 # action slug -> label (the filter's choices and the page's "what"). Not database choices:
 # a new action needs no migration; audit.record refuses a slug that is not here.
@@ -51,6 +53,13 @@ ACTIONS = {
     "switch_token.created": "Switch token created",
     "switch_token.changed": "Switch token changed",
     "switch_token.revoked": "Switch token revoked",
+    "api_token.created": "API token created",
+    "api_token.revoked": "API token revoked",
+    "webhook.created": "Webhook endpoint added",
+    "webhook.disabled": "Webhook endpoint disabled",
+    "webhook.enabled": "Webhook endpoint enabled",
+    "webhook.deleted": "Webhook endpoint deleted",
+    "webhook.resent": "Webhook re-sent",
     "session.login_as": "Logged in as",
     "session.login_as_ended": "Returned from logged in as",
     "user.password_changed": "Password changed",
@@ -122,10 +131,22 @@ class AuditEntry(models.Model):
         return self.did_number.lstrip("+")
 
     @property
+    def did_shown(self) -> str:
+        """The DID as people read it: +1 855-580-1802."""
+        return display(self.did_number)
+
+    @property
     def change_rows(self) -> list[tuple[str, object, object]]:
         """(field, before, after) for the page."""
         rows = []
         for name, pair in (self.changes or {}).items():
             before, after = (pair + [None, None])[:2] if isinstance(pair, list) else (None, pair)
+            if name == "country":  # a switch token's country is kept as its code: shown by name
+                before, after = (_country(value) for value in (before, after))
             rows.append((name.replace("_", " "), before, after))
         return rows
+
+
+def _country(value):
+    """An ISO code ('US') as its name; anything else (a name, '', None) as it is."""
+    return country_name(value) if isinstance(value, str) and len(value) == 2 and value.isupper() else value

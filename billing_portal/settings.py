@@ -63,11 +63,16 @@ INSTALLED_APPS = [
     "accounts",
     "audit",  # the audit trail: imports only accounts and Django, so every app below may write to it
     "notices",  # in-app notices and their e-mails (low balance, renewals, price changes)
+    "webhooks",  # signed webhooks: endpoints, the events outbox, deliveries on the task queue (docs/api.md)
     "dids",
     "billing",
     "calls",
     "routing",
     "resellers",
+    "rest_framework",
+    "drf_spectacular",
+    "drf_spectacular_sidecar",  # Swagger UI and Redoc as static files (no CDN)
+    "api",  # the REST API (/api/v1/, docs/api.md) and the API tokens page
 ]
 
 MIDDLEWARE = [
@@ -84,6 +89,7 @@ MIDDLEWARE = [
     "django_otp.middleware.OTPMiddleware",  # request.user.is_verified(): the second factor of this session
     "accounts.middleware_two_factor.SecondFactorRequiredMiddleware",  # the code first (REQUIRE_2FA_FOR_ADMINS: admins)
     "audit.middleware.AuditContextMiddleware",  # who and from where, for audit rows (after auth)
+    "api.middleware.ApiMiddleware",  # /api/: audit source "API", a JSON 404 for an unknown path
     "django.contrib.messages.middleware.MessageMiddleware",
     "accounts.middleware.SuspendedAccountLogoutMiddleware",  # after messages: it says why
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
@@ -192,6 +198,9 @@ DID_IMPORT_BACKGROUND_MB = int(os.environ.get("DID_IMPORT_BACKGROUND_MB", "5"))
 # Browser imports of files this large go to the task worker (manage.py db_worker), with a progress page.
 DID_IMPORT_QUEUE_MB = int(os.environ.get("DID_IMPORT_QUEUE_MB", "5"))
 TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend", "QUEUES": ["default"]}}
+# Webhooks (webhooks/): plain http to localhost, and IP addresses of private networks, only where
+# this is on (a developer's receiver; the tests' own). Production: HTTPS to public addresses.
+WEBHOOKS_ALLOW_LOCAL_HTTP = os.environ.get("WEBHOOKS_ALLOW_LOCAL_HTTP", "1" if DEBUG else "") == "1"
 
 # Billing run (billing/subscriptions/renewals.py, `manage.py run_billing`).
 BILLING_GRACE_DAYS = int(os.environ.get("BILLING_GRACE_DAYS", "3"))  # suspended this long before release
@@ -295,3 +304,44 @@ PASSWORD_RESET_RATE = int(os.environ.get("PASSWORD_RESET_RATE", "5"))
 
 # The address in links sent by e-mail when there is no request (notices from the billing run).
 PORTAL_BASE_URL = os.environ.get("PORTAL_BASE_URL", "http://127.0.0.1:8000")
+
+# The REST API (api/, docs/api.md): bearer tokens only (no session, so no CSRF), JSON only,
+# problem details for every error (api/problems.py), cursor pages, a per-token throttle of
+# API_THROTTLE_RATE requests ("120/min": per sec, min, hour or day), counted in the database.
+API_THROTTLE_RATE = os.environ.get("API_THROTTLE_RATE", "120/min")
+REST_FRAMEWORK = {
+    "DEFAULT_AUTHENTICATION_CLASSES": ["api.authentication.BearerTokenAuthentication"],
+    "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
+    "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
+    "DEFAULT_PARSER_CLASSES": ["rest_framework.parsers.JSONParser"],
+    "DEFAULT_THROTTLE_CLASSES": ["api.throttling.TokenRateThrottle"],
+    "DEFAULT_PAGINATION_CLASS": "api.pagination.CursorPage",
+    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    "EXCEPTION_HANDLER": "api.problems.exception_handler",
+    "UNAUTHENTICATED_USER": "django.contrib.auth.models.AnonymousUser",
+    "COERCE_DECIMAL_TO_STRING": True,
+}
+SPECTACULAR_SETTINGS = {
+    "TITLE": "DID Portal API",
+    "DESCRIPTION": "Search, buy, release and route DIDs and manage customers from code: the same rules, prices "
+                   "and audit trail as the pages. Authenticate with `Authorization: Bearer <token>` (the API "
+                   "tokens page). Errors are RFC 9457 problem details. docs/api.md has the guide.",
+    "VERSION": "1",
+    "SERVE_INCLUDE_SCHEMA": False,
+    "SCHEMA_PATH_PREFIX": r"/api/v[0-9]+",
+    "SWAGGER_UI_DIST": "SIDECAR",
+    "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
+    "REDOC_DIST": "SIDECAR",
+    "SWAGGER_UI_SETTINGS": {"persistAuthorization": False},
+    # The bearer scheme (api/schema.py) and the problem responses of every operation.
+    "POSTPROCESSING_HOOKS": ["drf_spectacular.hooks.postprocess_schema_enums", "api.schema.add_problems"],
+    # Choice sets that share a field name ("kind", "status") get names of their own in the schema.
+    # (The values only: the serializers' choices are values, without the pages' labels.)
+    "ENUM_NAME_OVERRIDES": {
+        "AccountKindsEnum": ["reseller", "customer"],
+        "AccountStatusEnum": ["active", "suspended"],
+        "ProductStatusEnum": ["active", "inactive"],
+        "LedgerEntryKindEnum": "api.serializers_accounts.LEDGER_KINDS",
+        "FundsKindEnum": ["refill", "adjustment"],
+    },
+}

@@ -17,9 +17,11 @@ from django.urls import reverse
 from django.utils import timezone
 
 from accounts.models import Account
-from core.money import fmt, quantize
+from core.money import fmt_page, quantize
 from notices.models import Notice
 from notices.services import Draft, notify_many
+from webhooks import outbox
+from webhooks.models import EventType
 
 QUIET = timedelta(hours=24)  # at most one low-balance notice per account in this long
 
@@ -44,6 +46,9 @@ def warn_crossed(accounts: Iterable[Account], starts: dict[int, Decimal]) -> boo
         crossed.append(account)
     if crossed:
         notify_many([_draft(account) for account in crossed])
+        outbox.emit_many([outbox.Draft(EventType.BALANCE_LOW, account.pk, {
+            "account": account.number, "balance": account.balance.amount, "threshold": account.low_balance_threshold,
+            "currency": str(account.balance.currency)}) for account in crossed])
     return bool(crossed)
 
 
@@ -52,8 +57,8 @@ def _draft(account: Account) -> Draft:
     currency = account.balance.currency
     return Draft(
         account, Notice.Kind.LOW_BALANCE,
-        subject=f"Low balance: {fmt(balance)} {currency}",
-        body=f"Your balance is {fmt(balance)} {currency}, below the {fmt(threshold)} {currency} you set for this "
+        subject=f"Low balance: {fmt_page(balance)} {currency}",
+        body=f"Your balance is {fmt_page(balance)} {currency}, below the {fmt_page(threshold)} {currency} you set for this "
              "alert. Add funds to keep your numbers renewing. (This alert comes at most once a day.)",
         link=reverse("billing:statement"),
     )

@@ -5,15 +5,10 @@ template's; this decides what goes in it."""
 
 from typing import TypedDict
 
-from django.db.models import DecimalField, F, OuterRef, Subquery
-from django.db.models.functions import Coalesce
-
-from billing.models import PriceOverride, Subscription
 from billing.subscriptions.pool import pool_countries
-from core.money import fmt
+from core.money import fmt_page
 from core.pk_urls import pk_url
 from dids.country_names import CountryNames
-from dids.filters import number_contains, prefix_range
 from dids.models import DID
 from dids.numbers import country_name
 
@@ -24,7 +19,7 @@ class OfferRow(TypedDict):
     """One Buy DIDs row, a plain dict of text for the reasons given on dids.list_rows.DIDRow."""
 
     pk: int  # the checkbox's value (Buy several)
-    digits: str
+    shown: str  # the number as people read it: +1 855-580-1802
     country: str
     city: str
     province: str
@@ -42,12 +37,12 @@ def offer_rows(dids, offers: dict) -> list[OfferRow]:
     return [
         OfferRow(
             pk=did.pk,
-            digits=did.digits,
+            shown=did.shown,
             country=countries.of(did.country),
             city=did.city,
             province=did.province,
-            setup_fee=fmt(offers[did.pk].setup_fee),
-            price=fmt(offers[did.pk].price),
+            setup_fee=fmt_page(offers[did.pk].setup_fee),
+            price=fmt_page(offers[did.pk].price),
             billing_type=str(BILLING_TYPES.get(did.billing_type, did.billing_type)),
             billing_days=str(did.billing_days),
             purchase_url=purchase(did.pk),
@@ -56,48 +51,15 @@ def offer_rows(dids, offers: dict) -> list[OfferRow]:
     ]
 
 
-def with_buyer_prices(pool, account):
-    """The pool with ``buy_setup_fee`` and ``buy_price``: what ``account`` would pay, in SQL so Buy DIDs
-    can filter and sort by it. The rule of billing/prices/resolve.py (override, else the seller's
-    default), written as a query; tests/resellers/test_buy_dids_search.py checks the two agree."""
-    if account.parent_id is None:  # the operator sells: its override for the buyer, else the product's
-        overrides = PriceOverride.objects.filter(did=OuterRef("pk"), buyer=account, seller_subscription__isnull=True)
-        defaults = {"setup_fee": F("setup_fee"), "price": F("monthly_fee")}
-    else:  # a reseller sells: its override on its holding, else the holding's SELL COST
-        holding = Subscription.objects.filter(did=OuterRef("pk"), account_id=account.parent_id,
-                                              status=Subscription.Status.ACTIVE)
-        overrides = PriceOverride.objects.filter(
-            did=OuterRef("pk"), buyer=account, seller_subscription__account_id=account.parent_id,
-            seller_subscription__status=Subscription.Status.ACTIVE)
-        defaults = {"setup_fee": Subquery(holding.values("sell_setup_fee")[:1]),
-                    "price": Subquery(holding.values("sell_price")[:1])}
-    amount = DecimalField(max_digits=14, decimal_places=4)
-    return pool.annotate(
-        buy_setup_fee=Coalesce(Subquery(overrides.values("setup_fee")[:1]), defaults["setup_fee"], output_field=amount),
-        buy_price=Coalesce(Subquery(overrides.values("price")[:1]), defaults["price"], output_field=amount),
-    )
+def buy_matching_label(page, cap: int) -> str:
+    """The text of Buy DIDs' "Buy the numbers matching this search" button, with how many: the list's
+    own count (core.listing: exact up to its limit, else PostgreSQL's estimate), so it costs no query."""
+    if not page.estimated and page.total <= cap:
+        return f"Buy the {page.total:,} number{'s' if page.total != 1 else ''} matching this search"
+    return f"Buy the first {cap:,} (by number) of {page.total_text} matching this search"
 
 
 def country_choices(account) -> list[tuple[str, str]]:
     """(code, name) of the countries in ``account``'s pool, by name, for Buy DIDs' dropdown (one query,
     billing.subscriptions.pool.pool_countries)."""
     return sorted(((code, country_name(code)) for code in pool_countries(account)), key=lambda pair: pair[1])
-
-
-def search_pool(pool, filters: dict):
-    """The pool narrowed by BuyDIDsSearchForm.filters() (only fields typed correctly)."""
-    if "country" in filters:
-        pool = pool.filter(country=filters["country"])
-    if "city" in filters:
-        pool = pool.filter(city__icontains=filters["city"])
-    if "province" in filters:
-        pool = pool.filter(province__icontains=filters["province"])
-    if "prefix" in filters:
-        pool = pool.filter(**prefix_range("+" + filters["prefix"]))
-    if "number" in filters:
-        pool = number_contains(pool, filters["number"])
-    if "min_price" in filters:
-        pool = pool.filter(buy_price__gte=filters["min_price"])
-    if "max_price" in filters:
-        pool = pool.filter(buy_price__lte=filters["max_price"])
-    return pool

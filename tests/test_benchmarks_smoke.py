@@ -113,6 +113,14 @@ def _lists(rows):
     assert " of about " in counters["DID list, first page"], counters
 
 
+def _api(rows):
+    assert all(row["API/service"].endswith("x") for row in rows if row["service /s"] != "-"), rows
+
+
+def _buy_sort(rows):
+    assert _column(rows, "same rows") == ["yes"] * 8, rows
+
+
 def _ok_results(rows):
     results = _column(rows, "result")
     assert not any("WRONG" in result for result in results), results
@@ -162,9 +170,14 @@ def _load(rows):
 
 
 CASES = {
+    "api": Case(["operation", "calls", "API /s", "API p50 ms", "API p95 ms", "service /s", "service p50 ms",
+                 "service p95 ms", "API/service"], 5, _api),
     "billing": Case(["run", "workers", "renewals", "wall s", "renewals/s", "100,000 in s", "goal < 60 s",
                      "service/SQL", "CPU s", "batches", "per worker", "lock waits", "other jobs' CPU", "verified"],
                     3, _billing),
+    "buy_sort": Case(["page", "no override p50 ms", "no override p95 ms", "no override q",
+                      "one override (before) p50 ms", "one override (before) p95 ms", "one override q", "speed-up",
+                      "same rows"], 8, _buy_sort),
     "cdr_import": Case(["step", "calls", "seconds", "calls/s", "vs COPY", "result"], 4, _cdr_import),
     "dashboard": Case(["page or figure", "queries", "p50 ms", "p95 ms", "result"], 10, _dashboard),
     "did_import": Case(["step", "rows", "seconds", "rows/s", "vs COPY", "goal < 60 s", "result"], 5, _did_import),

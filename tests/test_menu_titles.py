@@ -67,7 +67,7 @@ def test_user_menu_items_match_their_pages(request, who, start):
     client = request.getfixturevalue(who)
     html = client.get(reverse(start)).content.decode()
     items = re.findall(r'<a class="dropdown-item[^"]*" href="([^"]+)">([^<]+)</a>', html)
-    assert [label for _, label in items] == ["Change password", "Two-factor login"]
+    assert [label for _, label in items] == ["Change password", "Two-factor login", "API tokens", "Webhooks"]
     for href, label in items:
         title, heading = _title_and_heading(client.get(href).content.decode())
         assert title.startswith(label) and heading.startswith(label), (label, title, heading)

@@ -15,6 +15,8 @@ from audit.record import record
 from billing.ledger.posting import lock_accounts, post
 from billing.models import LedgerEntry
 from core.money import fmt, quantize
+from webhooks.models import EventType
+from webhooks.outbox import emit
 
 
 class FundsError(ValueError):
@@ -44,6 +46,10 @@ def _post_locked(account_id, amount, kind, by, description, idempotency_key) -> 
         record(action, account=account, obj=entry, by=by,
                summary=f"{what} {fmt(entry.amount)} USD to {account}: {description}",
                changes={"balance": (entry.balance_before, entry.balance_after)})
+        if kind == LedgerEntry.Kind.PAYMENT:  # a payment its reseller recorded: to the account's webhooks
+            emit(EventType.PAYMENT_RECORDED, account.pk, {
+                "account": account.number, "amount": entry.amount, "reference": description,
+                "balance": entry.balance_after, "ledger_entry": entry.pk})
         return entry
 
 

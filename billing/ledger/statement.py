@@ -10,6 +10,7 @@ from django.utils import timezone
 from billing.models import LedgerEntry
 from core.csv_stream import csv_lines as stream_csv, spreadsheet_safe
 from core.money import fmt
+from core.phone import csv_number
 
 CSV_HEADER = ["Date", "Kind", "Description", "DID", "Period", "Amount", "Balance"]
 # Sorting: newest first by default; the per-account sequence is the true order.
@@ -21,17 +22,23 @@ def _day_start(day: date) -> datetime:
     return timezone.make_aware(datetime.combine(day, time.min))
 
 
+def within_days(rows: QuerySet, field: str, date_from: date | None, date_to: date | None) -> QuerySet:
+    """``rows`` whose ``field`` (a time) falls between two days, both included, in the portal's
+    time zone: plain ranges, so an index on the time serves them (the statement; the API's calls)."""
+    if date_from:
+        rows = rows.filter(**{f"{field}__gte": _day_start(date_from)})
+    if date_to:
+        rows = rows.filter(**{f"{field}__lt": _day_start(date_to + timedelta(days=1))})
+    return rows
+
+
 def statement_entries(*, account_id: int, date_from: date | None = None, date_to: date | None = None) -> QuerySet:
     """The account's entries between two days (both included, in the portal's time zone).
 
     Bounds are plain ranges on created_at so the (account, created_at) index serves them.
     """
     entries = LedgerEntry.objects.filter(account_id=account_id).select_related("did")
-    if date_from:
-        entries = entries.filter(created_at__gte=_day_start(date_from))
-    if date_to:
-        entries = entries.filter(created_at__lt=_day_start(date_to + timedelta(days=1)))
-    return entries
+    return within_days(entries, "created_at", date_from, date_to)
 
 
 def period_text(entry: LedgerEntry, separator: str = " – ") -> str:
@@ -47,7 +54,7 @@ def csv_row(entry: LedgerEntry) -> list[str]:
         timezone.localtime(entry.created_at).strftime("%Y-%m-%d %H:%M:%S"),
         entry.get_kind_display(),
         spreadsheet_safe(entry.description),
-        entry.did.number.lstrip("+") if entry.did_id else "",
+        csv_number(entry.did.number) if entry.did_id else "",
         period_text(entry, separator=" - "),
         fmt(entry.amount),
         fmt(entry.balance_after),

@@ -38,11 +38,13 @@ from billing.subscriptions.holdings import locked_holding
 from core.locking import lock_did
 from billing.prices.resolve import Price, resolve
 from billing.prices.wording import price_change_wording
-from core.money import fmt, money, quantize
+from core.money import fmt_page, money, quantize
 from dids.models import DID
 from dids.services import did_save
 from notices.models import Notice
 from notices.services import notify
+from webhooks.models import EventType
+from webhooks.outbox import emit
 
 
 class PriceRefused(Exception):
@@ -136,6 +138,10 @@ def clear_override(*, did_id: int, seller_id: int | None, buyer_id: int, by) -> 
     return True
 
 
+# A "Sell to" account that is not one of the seller's own buyers (the API's ``buyer`` too).
+NOT_A_BUYER = "Choose an account that buys from this seller."
+
+
 def lock_price_rows(did_id, seller_id, buyer_id):
     """The rows a price change writes, locked in core/locking.py's order: the DID, then the
     seller's holding (None: the operator's price); and the buyer of an override (not locked:
@@ -147,12 +153,12 @@ def lock_price_rows(did_id, seller_id, buyer_id):
     if seller_id is not None:
         seller_sub = locked_holding(did.pk, seller_id)
         if seller_sub is None:
-            raise PriceRefused(f"DID {did.digits} is not held by this account, so it has no sell cost to set.")
+            raise PriceRefused(f"DID {did.shown} is not held by this account, so it has no sell cost to set.")
     buyer = None
     if buyer_id is not None:
         buyer = Account.objects.filter(pk=buyer_id, parent_id=seller_id).first()
         if buyer is None:
-            raise PriceRefused("Choose an account that buys from this seller.", field="buyer")
+            raise PriceRefused(NOT_A_BUYER, field="buyer")
     return did, seller_sub, buyer
 
 
@@ -216,7 +222,7 @@ def _record(did, seller_sub, buyer, old: Price, setup_fee, price, by, what: str 
         setup_fee=money(setup_fee), price=money(price), actor=acting_user(by), description=wording[:255],
     )
     if audit:  # the account whose price book it is; for the operator's price for one buyer, that buyer
-        record("price.changed", did=did, account=seller or buyer, by=by, summary=f"DID {did.digits}: {wording[0].lower()}{wording[1:]}",
+        record("price.changed", did=did, account=seller or buyer, by=by, summary=f"DID {did.shown}: {wording[0].lower()}{wording[1:]}",
                changes=changed({"setup_fee": old.setup_fee, "price": old.price}, {"setup_fee": setup_fee, "price": price}))
 
 
@@ -234,8 +240,8 @@ def holdings_paying(did, seller_sub, buyer=None):
 
 # The notice to a holder whose next renewal a price change moves: here for one holder, in SQL for
 # a bulk change (billing/prices/bulk.py fills the same words per row).
-PRICE_NOTICE_SUBJECT = "DID {digits}: new price from {seller}"
-PRICE_NOTICE_BODY = ("{Seller} changed your price for DID {digits} from {old} to {new} USD per {days} days. "
+PRICE_NOTICE_SUBJECT = "DID {number}: new price from {seller}"
+PRICE_NOTICE_BODY = ("{Seller} changed your price for DID {number} from {old} to {new} USD per {days} days. "
                      "It applies from your next renewal, on {renews}.")
 
 
@@ -247,15 +253,19 @@ def _tell_holder(did, seller_sub, buyer, old_price: Decimal, new_price: Decimal)
     if holding is None:
         return
     seller = seller_sub.account.name if seller_sub else "the operator"
-    words = dict(digits=did.digits, seller=seller, Seller=seller[:1].upper() + seller[1:], old=fmt(old_price),
-                 new=fmt(new_price), days=holding.billing_days,
+    words = dict(number=did.shown, seller=seller, Seller=seller[:1].upper() + seller[1:], old=fmt_page(old_price),
+                 new=fmt_page(new_price), days=holding.billing_days,
                  renews=f"{timezone.localtime(holding.period_end):%Y-%m-%d}")
     notify(holding.account, Notice.Kind.PRICE_CHANGED, subject=PRICE_NOTICE_SUBJECT.format(**words),
            body=PRICE_NOTICE_BODY.format(**words), link=reverse("billing:my_edit_info", args=[did.pk]))
+    emit(EventType.PRICE_CHANGED, holding.account_id, {  # the same holder's webhooks (bulk: bulk.py)
+        "number": did.number, "seller": seller_sub.account.number if seller_sub else None,
+        "old_price": old_price, "new_price": new_price, "billing_days": holding.billing_days,
+        "applies_from": holding.period_end})
 
 
 def _below_cost_message(seller_sub, floor_setup, floor_price) -> str:
     if seller_sub is None:
-        return f"Below cost: the provider charges {fmt(floor_price)} per period for this DID."
-    return (f"A sell cost cannot be below the buy cost (setup fee {fmt(floor_setup)}, "
-            f"price {fmt(floor_price)}).")
+        return f"Below cost: the provider charges {fmt_page(floor_price)} per period for this DID."
+    return (f"A sell cost cannot be below the buy cost (setup fee {fmt_page(floor_setup)}, "
+            f"price {fmt_page(floor_price)}).")

@@ -29,11 +29,13 @@ from billing.models import PriceOverride, Subscription
 from billing.prices.book import PRICE_NOTICE_BODY, PRICE_NOTICE_SUBJECT, operator_below_cost
 from billing.prices.wording import operator_price_change_sql
 from core.forms import MAX_PRICE
-from core.money import fmt, quantize
+from core.money import fmt, fmt_page, quantize
 from dids.bulk import BulkError, BulkResult, MoneyText, pair, pinned_dids, record_history
 from dids.models import DID, DIDHistory
 from notices.models import Notice
 from notices.services import notify_each
+from webhooks.models import EventType
+from webhooks.outbox import emit_each
 
 # What "Change prices" may change, with the labels of the Create Product form.
 MONEY_FIELDS = {"setup_fee": "Setup Fee", "monthly_fee": "MonthlyFee", "connection_cost": "Connection Cost",
@@ -119,11 +121,17 @@ def _tell_holders(dids: QuerySet, price: Decimal) -> int:
         did__in=dids, parent__isnull=True, status=Subscription.Status.ACTIVE, billing_type=DID.BillingType.RECURRING,
     ).exclude(Exists(PriceOverride.objects.filter(did=OuterRef("did"), seller_subscription__isnull=True,
                                                   buyer=OuterRef("account"))))
-    words = dict(digits=Substr(F("did__number"), 2), seller=Value("the operator"), Seller=Value("The operator"),
+    words = dict(number=F("did__number"),  # E.164: pages and e-mails show it formatted (core.phone.numbers_shown)
+                 seller=Value("the operator"), Seller=Value("The operator"),
                  old=MoneyText(F("did__monthly_fee")), new=Value(fmt(price)),
                  days=Cast(F("billing_days"), CharField()), renews=Cast(TruncDate("period_end"), CharField()))
     marker = "987654321"
     before, after = reverse("billing:my_edit_info", args=[marker]).split(marker)
+    # The same holders' webhooks: one event each, written from one SELECT (book.py's payload).
+    emit_each(holdings, EventType.PRICE_CHANGED, payload=dict(
+        number=F("did__number"), seller=Value(None, CharField()), old_price=F("did__monthly_fee"),
+        new_price=Value(price, DecimalField(max_digits=14, decimal_places=4)), billing_days=F("billing_days"),
+        applies_from=F("period_end")))
     return notify_each(holdings, kind=Notice.Kind.PRICE_CHANGED, subject=_filled(PRICE_NOTICE_SUBJECT, words),
                        body=_filled(PRICE_NOTICE_BODY, words),
                        link=Concat(Value(before), Cast(F("did_id"), CharField()), Value(after), output_field=CharField()))
@@ -173,7 +181,7 @@ def _validated_prices(changes: Mapping[str, Decimal | int | None]) -> dict[str, 
             if value != quantize(value):
                 raise BulkError("Ensure that there are no more than 4 decimal places.", field=name)
             if not 0 <= value <= MAX_PRICE:
-                raise BulkError(f"Enter an amount from 0 to {fmt(MAX_PRICE)}.", field=name)
+                raise BulkError(f"Enter an amount from 0 to {fmt_page(MAX_PRICE)}.", field=name)
             new[name] = quantize(value)
         else:
             label, minimum = WHOLE_FIELDS[name]

@@ -39,10 +39,12 @@ from billing.subscriptions.holdings import unsold_holdings
 from billing.subscriptions.purchase_keys import MAX_AGE as PURCHASE_PAGE_AGE
 from billing.subscriptions.sellable import chain_in_grace, refusal
 from core.locking import prepared_account_lock, prepared_did_lock, prepared_holding_lock
-from core.money import fmt, money, quantize
+from core.money import fmt, fmt_page, money, quantize
 from core.prepared import insert, update
 from dids.models import DID, DIDHistory
 from dids.numbers import display
+from webhooks.models import EventType
+from webhooks.outbox import Draft, emit_many, hooked, operator_hooked
 
 # The statements of a purchase, compiled once per process. The locks are lock_did, lock_holding
 # and lock_accounts on these querysets (core/locking.py).
@@ -67,14 +69,19 @@ def _override(field: str, did_id, buyer_id, **seller):
 
 # The accounts, with the seller's override for the buyer. Read in the statement that locks the
 # accounts, so after the DID's lock, which every price change takes first (billing/prices/book.py):
-# the override read is the latest, and it cannot change before the purchase commits.
+# the override read is the latest, and it cannot change before the purchase commits. The same
+# statement reads whether a webhook endpoint waits for the purchase (the buyer's, the seller's:
+# webhooks/outbox.py), so a purchase nobody listens to writes no event and runs no statement more.
+_PURCHASED = EventType.DID_PURCHASED.value
 _lock_buyer = prepared_account_lock(lambda buyer_id, did_id: Account.objects.filter(pk=buyer_id).annotate(
     override_setup_fee=_override("setup_fee", did_id, buyer_id, seller_subscription__isnull=True),
-    override_price=_override("price", did_id, buyer_id, seller_subscription__isnull=True)), 2)
+    override_price=_override("price", did_id, buyer_id, seller_subscription__isnull=True),
+    hooked=hooked(_PURCHASED), operator_hooked=operator_hooked(_PURCHASED)), 2)
 _lock_buyer_and_seller = prepared_account_lock(
     lambda buyer_id, seller_id, did_id, holding_id: Account.objects.filter(pk__in=[buyer_id, seller_id]).annotate(
         override_setup_fee=_override("setup_fee", did_id, buyer_id, seller_subscription_id=holding_id),
-        override_price=_override("price", did_id, buyer_id, seller_subscription_id=holding_id)), 4)
+        override_price=_override("price", did_id, buyer_id, seller_subscription_id=holding_id),
+        hooked=hooked(_PURCHASED)), 4)
 
 
 @dataclass(frozen=True)
@@ -178,8 +185,21 @@ def _buy(did, buyer_id, purchase_key, by, sell_setup_fee, sell_price, expected, 
     override = None
     if buyer.override_setup_fee is not None:
         override = _Override(buyer.override_setup_fee, buyer.override_price)
-    return sell_locked(did, buyer, seller, seller_sub, override, purchase_key, by, sell_setup_fee, sell_price,
-                       expected, now)
+    result = sell_locked(did, buyer, seller, seller_sub, override, purchase_key, by, sell_setup_fee, sell_price,
+                         expected, now)
+    if buyer.hooked or (seller.hooked if seller is not None else buyer.operator_hooked):
+        emit_many(purchased_events([result], buyer, seller))
+    return result
+
+
+def purchased_events(results: list, buyer, seller) -> list[Draft]:
+    """A did.purchased event per DID bought, to the buyer and to its seller (None: the operator)."""
+    return [Draft(_PURCHASED, buyer.pk, {
+        "number": r.subscription.did.number, "buyer": buyer.number, "seller": seller.number if seller else None,
+        "setup_fee": r.subscription.setup_fee, "price": r.subscription.price, "charged": r.charged,
+        "billing_type": r.subscription.billing_type, "billing_days": r.subscription.billing_days,
+        "period_end": r.subscription.period_end,
+    }, also=(seller.pk if seller is not None else None,)) for r in results]
 
 
 def sell_locked(did, buyer, seller, seller_sub, override, purchase_key, by, sell_setup_fee, sell_price, expected,
@@ -190,16 +210,16 @@ def sell_locked(did, buyer, seller, seller_sub, override, purchase_key, by, sell
     price = resolve(did, seller_sub, override)  # billing/prices/resolve.py, as price_for
     if expected is not None and tuple(quantize(v) for v in expected) != (price.setup_fee, price.price):
         raise PurchaseRefused(
-            f"The price of DID {did.digits} changed a moment ago: it is now "
-            f"{fmt(price.setup_fee)} setup + {fmt(price.price)} per period. Review it and try again."
+            f"The price of DID {did.shown} changed a moment ago: it is now "
+            f"{fmt_page(price.setup_fee)} setup + {fmt_page(price.price)} per period. Review it and try again."
         )
     charge = price.total_now
     available = quantize(buyer.balance.amount + buyer.credit_limit.amount)
     if charge > available:
         raise PurchaseRefused(
-            f"Insufficient funds: DID {did.digits} needs {fmt(charge)} {buyer.balance.currency} "
-            f"(setup {fmt(price.setup_fee)} + price {fmt(price.price)}), you have {fmt(available)} available "
-            f"(balance {fmt(buyer.balance.amount)} + credit limit {fmt(buyer.credit_limit.amount)})."
+            f"Insufficient funds: DID {did.shown} needs {fmt_page(charge)} {buyer.balance.currency} "
+            f"(setup {fmt_page(price.setup_fee)} + price {fmt_page(price.price)}), you have {fmt_page(available)} available "
+            f"(balance {fmt_page(buyer.balance.amount)} + credit limit {fmt_page(buyer.credit_limit.amount)})."
         )
 
     period_end = now + timedelta(days=price.billing_days)
@@ -228,7 +248,7 @@ def sell_locked(did, buyer, seller, seller_sub, override, purchase_key, by, sell
     # audit.record.record's row (audit.record.entry), written with the purchase's other inserts.
     insert([entry(
         "subscription.purchased", did=did, account=buyer, obj=subscription, by=by,
-        summary=f"DID {did.digits} bought by {buyer} from {seller_name} for {fmt(charge)} "
+        summary=f"DID {did.shown} bought by {buyer} from {seller_name} for {fmt(charge)} "
                 f"(setup {fmt(price.setup_fee)} + price {fmt(price.price)} per {price.billing_days} days)",
         changes={"holder": (None, f"{buyer.name} ({buyer.number})"), "balance": (balance_before, buyer.balance),
                  "setup_fee": (None, price.setup_fee), "price": (None, price.price),
@@ -241,22 +261,22 @@ def _refuse_unless_buyable(did: DID, buyer: Account, seller: Account | None, sel
     if not buyer.is_active:
         raise PurchaseRefused("Your account is suspended and cannot buy DIDs.")
     if not did.is_active:
-        raise PurchaseRefused(f"DID {did.digits} is inactive and not for sale.")
+        raise PurchaseRefused(f"DID {did.shown} is inactive and not for sale.")
     if buyer.parent_id is None:
         if did.holder_id == buyer.pk:
-            raise PurchaseRefused(f"You already hold DID {did.digits}.")
+            raise PurchaseRefused(f"You already hold DID {did.shown}.")
         if did.holder_id is not None:
-            raise PurchaseRefused(f"DID {did.digits} was just bought by someone else.")
+            raise PurchaseRefused(f"DID {did.shown} was just bought by someone else.")
         return
     if seller_sub is None:
         if Subscription.objects.filter(did=did, account=buyer, status=Subscription.Status.ACTIVE).exists():
-            raise PurchaseRefused(f"You already hold DID {did.digits}.")
+            raise PurchaseRefused(f"You already hold DID {did.shown}.")
         if Subscription.objects.filter(
             did=did, account_id=buyer.parent_id, status=Subscription.Status.ACTIVE
         ).exists():
-            raise PurchaseRefused(f"DID {did.digits} was just bought by someone else.")
-        raise PurchaseRefused(f"DID {did.digits} is not in your seller's pool.")
-    reason = refusal(did.digits, seller_active=seller.is_active, chain_in_grace=seller_sub.chain_in_grace)
+            raise PurchaseRefused(f"DID {did.shown} was just bought by someone else.")
+        raise PurchaseRefused(f"DID {did.shown} is not in your seller's pool.")
+    reason = refusal(did.shown, seller_active=seller.is_active, chain_in_grace=seller_sub.chain_in_grace)
     if reason:
         raise PurchaseRefused(reason)
 
@@ -269,17 +289,17 @@ def _charge(buyer, seller, did, subscription, price: Price, by, key) -> None:
     entries = []
     if price.setup_fee:
         entries.append(dict(account=buyer, amount=-price.setup_fee, kind=LedgerEntry.Kind.SETUP_FEE, did=did,
-                            subscription=subscription, description=f"Setup fee for DID {did.digits} {who}",
+                            subscription=subscription, description=f"Setup fee for DID {did.shown} {who}",
                             idempotency_key=f"{key}:setup"))
     entries.append(dict(
         account=buyer, amount=-price.price, kind=LedgerEntry.Kind.DID_PRICE, did=did, subscription=subscription,
         period_start=start, period_end=end, idempotency_key=f"{key}:price",
-        description=f"DID {did.digits} first period at {fmt(price.price)} per {price.billing_days} days {who}"))
+        description=f"DID {did.shown} first period at {fmt(price.price)} per {price.billing_days} days {who}"))
     if seller is not None and price.total_now:
         entries.append(dict(
             account=seller, amount=price.total_now, kind=LedgerEntry.Kind.SALE, did=did, subscription=subscription,
             period_start=start, period_end=end, idempotency_key=f"{key}:sale",
-            description=f"Sold DID {did.digits} to {buyer} (setup {fmt(price.setup_fee)} + price {fmt(price.price)})"))
+            description=f"Sold DID {did.shown} to {buyer} (setup {fmt(price.setup_fee)} + price {fmt(price.price)})"))
     post_many(entries, by=by)
 
 

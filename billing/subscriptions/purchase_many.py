@@ -21,12 +21,13 @@ from billing.models import PriceOverride, Subscription
 from billing.prices.resolve import resolve
 from billing.subscriptions.holdings import unsold_holdings
 from billing.subscriptions.purchase import (
-    PurchaseRefused, PurchaseResult, _ONE_HOLDER_CONSTRAINTS, _Override, sell_locked,
+    PurchaseRefused, PurchaseResult, _ONE_HOLDER_CONSTRAINTS, _Override, purchased_events, sell_locked,
 )
 from billing.subscriptions.sellable import chain_in_grace
 from core.locking import lock_accounts, lock_dids, lock_holdings
-from core.money import fmt, quantize
+from core.money import fmt_page, quantize
 from dids.models import DID
+from webhooks.outbox import emit_many
 
 MAX_AT_ONCE = 100  # a confirmation page lists every number; beyond this, buy in several steps
 
@@ -104,9 +105,9 @@ def _purchase_many(buyer_id, expected, purchase_key, by, now) -> ManyResult:
     available = quantize(buyer.balance.amount + buyer.credit_limit.amount)
     if total > available:
         raise PurchaseRefused(
-            f"Insufficient funds: these {len(ids)} DIDs need {fmt(total)} {buyer.balance.currency} together, you "
-            f"have {fmt(available)} available (balance {fmt(buyer.balance.amount)} + credit limit "
-            f"{fmt(buyer.credit_limit.amount)}). Nothing was bought.")
+            f"Insufficient funds: these {len(ids)} DIDs need {fmt_page(total)} {buyer.balance.currency} together, you "
+            f"have {fmt_page(available)} available (balance {fmt_page(buyer.balance.amount)} + credit limit "
+            f"{fmt_page(buyer.credit_limit.amount)}). Nothing was bought.")
     bought = []
     for did_id in ids:
         did = dids[did_id]
@@ -116,4 +117,5 @@ def _purchase_many(buyer_id, expected, purchase_key, by, now) -> ManyResult:
                 _key(purchase_key, did_id), by, None, None, expected[did_id], now))
         except PurchaseRefused as refusal:
             raise PurchaseRefused(f"{refusal} Nothing was bought.") from None
+    emit_many(purchased_events(bought, buyer, seller))  # one event per DID, written together (webhooks)
     return ManyResult(bought, quantize(sum((r.charged for r in bought), Decimal(0))), repeated=False)

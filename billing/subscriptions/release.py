@@ -22,6 +22,8 @@ from dids.models import DID
 from core.locking import lock_did, lock_holdings
 from notices.models import Notice
 from notices.services import Draft, notify_many
+from webhooks import outbox
+from webhooks.models import EventType
 
 
 class ReleaseRefused(Exception):
@@ -39,18 +41,22 @@ def end_subscriptions(subscriptions, accounts: dict, now, by, why: str) -> None:
         )
         if subscription.parent_id is None:
             DID.objects.filter(pk=subscription.did_id).update(holder=None)
-        digits = subscription.did.digits
+        number = subscription.did.shown
         post(account=accounts[subscription.account_id], amount=Decimal(0), kind=LedgerEntry.Kind.RELEASE, by=by,
              did=subscription.did, subscription=subscription, idempotency_key=f"release:{subscription.pk}",
-             description=f"DID {digits} released: {why}")
+             description=f"DID {number} released: {why}")
         DIDHistory.objects.create(
             did_id=subscription.did_id, account_id=subscription.account_id, action=DIDHistory.Action.RELEASED,
             actor=acting_user(by), description=f"{subscription.account}: {why}"[:255],
         )
         holder = accounts[subscription.account_id]
         record("subscription.released", did=subscription.did, account=holder, obj=subscription, by=by,
-               summary=f"DID {digits} released from {holder}: {why}",
+               summary=f"DID {number} released from {holder}: {why}",
                changes={"status": ("Active", "Ended"), "holder": (f"{holder.name} ({holder.number})", None)})
+    # A did.released event to each holder that lost it (webhooks), all in one write.
+    outbox.emit_many([outbox.Draft(EventType.DID_RELEASED, s.account_id, {
+        "number": s.did.number, "account": accounts[s.account_id].number, "reason": why, "released_at": now,
+    }) for s in subscriptions])
 
 
 def _active_chain(did_id: int) -> list[Subscription]:
@@ -60,7 +66,7 @@ def _active_chain(did_id: int) -> list[Subscription]:
 
 
 def release_did(*, account_id: int, did_id: int, by=None, now=None) -> str:
-    """The holder ``account_id`` releases ``did_id``. Returns the DID's digits."""
+    """The holder ``account_id`` releases ``did_id``. Returns the DID as shown (+1 855-580-1802)."""
     now = now or timezone.now()
     with transaction.atomic():
         did = lock_did(DID.objects.filter(pk=did_id))
@@ -71,11 +77,11 @@ def release_did(*, account_id: int, did_id: int, by=None, now=None) -> str:
         below = chain[chain.index(mine) + 1 :]
         if below:
             raise ReleaseRefused(
-                f"DID {did.digits} is sold on to {below[0].account}. It can be released once they release it."
+                f"DID {did.shown} is sold on to {below[0].account}. It can be released once they release it."
             )
         # No notice: nobody is below it (refused above), and the holder released it itself.
         end_subscriptions([mine], lock_accounts([mine.account_id]), now, by, "released by the holder (no refund)")
-        return did.digits
+        return did.shown
 
 
 def admin_release_did(*, did_id: int, by=None, now=None) -> int:
@@ -96,8 +102,8 @@ def admin_release_did(*, did_id: int, by=None, now=None) -> int:
 def _tell_who_lost_it(lost, accounts: dict, did, why: str) -> None:
     """A notice to each account of ``lost``: each lost the DID without releasing it itself."""
     notify_many([
-        Draft(accounts[s.account_id], Notice.Kind.RELEASED, f"DID {did.digits} released",
-              f"DID {did.digits} has been released: {why}. Its calls no longer reach you.",
+        Draft(accounts[s.account_id], Notice.Kind.RELEASED, f"DID {did.shown} released",
+              f"DID {did.shown} has been released: {why}. Its calls no longer reach you.",
               link=reverse("billing:statement"))
         for s in lost
     ])

@@ -39,10 +39,12 @@ from billing.subscriptions.notifications import Notices
 from billing.prices.resolve import resolve
 from billing.subscriptions.release import end_subscriptions
 from core.bulk_update import update_rows
-from core.money import fmt, money, quantize
+from core.money import fmt, fmt_page, money, quantize
 from core.progress import Progress
 from dids.models import DID
 from core.locking import claim_dids, lock_holdings
+from webhooks.models import EventType
+from webhooks.outbox import Draft as HookDraft, emit_many as emit_hooks
 
 ACTIVE = Subscription.Status.ACTIVE
 # What a renewal needs of a DID (the rest of the row is the catalogue's).
@@ -62,9 +64,9 @@ class RunReport:
     charged: Decimal = field(default_factory=lambda: Decimal("0.0000"))
 
     def __str__(self) -> str:
-        return (f"renewed {self.renewed} periods ({fmt(self.charged)} USD), suspended {self.suspended}, "
-                f"reinstated {self.reinstated}, released {self.released}, One Time ended {self.expired}, "
-                f"{self.notices} notices, {self.batches} batches")
+        return (f"renewed {self.renewed:,} periods ({fmt_page(self.charged)} USD), suspended {self.suspended:,}, "
+                f"reinstated {self.reinstated:,}, released {self.released:,}, One Time ended {self.expired:,}, "
+                f"{self.notices:,} notices, {self.batches:,} batches")
 
 
 def run_billing(*, now=None, batch_size: int | None = None, progress: Progress | None = None) -> RunReport:
@@ -131,6 +133,7 @@ class _Batch:
         # Suspensions and reinstatements, written in one INSERT with the batch (releases write
         # their own in end_subscriptions). A plain renewal has none: its ledger entry is the record.
         self.audit: list = []
+        self.hooks: list[HookDraft] = []  # did.suspended and did.reinstated events, written with the batch
 
     def settle(self) -> None:
         for chain in self.chains:
@@ -145,6 +148,7 @@ class _Batch:
         update_rows(Subscription, ["suspended_at", "grace_until", "last_attempt_at"],
                     [s for pk, s in self.changed.items() if pk not in self.ended])
         write_audit(self.audit)
+        emit_hooks(self.hooks)
         self.report.notices += self.notices.send_on_commit()
 
     def is_due(self, sub: Subscription) -> bool:
@@ -186,24 +190,27 @@ class _Batch:
         seller = f"from {self.accounts[parent.account_id]}" if parent else "from the operator"
         self.ledger.add(
             sub.account_id, -price, LedgerEntry.Kind.RENEWAL, did_id=did.pk, subscription_id=sub.pk,
-            period_start=start, period_end=end, description=f"Renewal of DID {did.digits} at {fmt(price)} per {sub.billing_days} days"
+            period_start=start, period_end=end, description=f"Renewal of DID {did.shown} at {fmt(price)} per {sub.billing_days} days"
                                         f"{note} {seller}"[:255],
         )
         if parent is not None and price:
             self.ledger.add(
                 parent.account_id, price, LedgerEntry.Kind.SALE, did_id=did.pk, subscription_id=sub.pk,
                 period_start=start, period_end=end,
-                description=f"Renewal of DID {did.digits} by {self.accounts[sub.account_id]} at {fmt(price)}",
+                description=f"Renewal of DID {did.shown} by {self.accounts[sub.account_id]} at {fmt(price)}",
             )
         if sub.grace_until is not None:
             self.report.reinstated += 1
             self.audit.append(audit_entry(
                 "subscription.reinstated", did=did, account=self.accounts[sub.account_id], obj=sub,
-                summary=f"DID {did.digits} of {self.accounts[sub.account_id]} reinstated: renewal of {fmt(price)} paid",
+                summary=f"DID {did.shown} of {self.accounts[sub.account_id]} reinstated: renewal of {fmt(price)} paid",
                 changes={"suspended": ("yes", "no"), "grace_until": (sub.grace_until, None)}))
+            self.hooks.append(HookDraft(EventType.DID_REINSTATED, sub.account_id, {
+                "number": did.number, "account": self.accounts[sub.account_id].number, "charged": price,
+                "period_end": end}))
             self.notices.add(sub, Notification.Kind.REINSTATED, start,
-                             f"DID {did.digits} renewed: your number is active again",
-                             f"The renewal of DID {did.digits} ({fmt(price)} USD) is paid; the suspension has ended.")
+                             f"DID {did.shown} renewed: your number is active again",
+                             f"The renewal of DID {did.shown} ({fmt_page(price)} USD) is paid; the suspension has ended.")
         sub.period_start, sub.period_end, sub.price = start, end, money(price)
         sub.suspended_at = sub.grace_until = None
         self.changed[sub.pk] = sub
@@ -218,13 +225,16 @@ class _Batch:
             self.report.suspended += 1
             self.audit.append(audit_entry(
                 "subscription.suspended", did=did, account=self.accounts[sub.account_id], obj=sub,
-                summary=f"DID {did.digits} of {self.accounts[sub.account_id]} suspended: renewal of {fmt(price)} "
+                summary=f"DID {did.shown} of {self.accounts[sub.account_id]} suspended: renewal of {fmt(price)} "
                         f"unpaid ({fmt(available)} available)",
                 changes={"suspended": ("no", "yes"), "grace_until": (None, sub.grace_until)}))
+            self.hooks.append(HookDraft(EventType.DID_SUSPENDED, sub.account_id, {
+                "number": did.number, "account": self.accounts[sub.account_id].number, "amount_due": price,
+                "available": available, "grace_until": sub.grace_until}))
             self.notices.add(
                 sub, Notification.Kind.SUSPENDED, sub.period_end,
-                f"DID {did.digits} suspended: renewal failed",
-                f"The renewal of DID {did.digits} needs {fmt(price)} USD; you have {fmt(available)} USD available. "
+                f"DID {did.shown} suspended: renewal failed",
+                f"The renewal of DID {did.shown} needs {fmt_page(price)} USD; you have {fmt_page(available)} USD available. "
                 f"Add funds before {timezone.localtime(sub.grace_until):%Y-%m-%d %H:%M} or the DID is released.",
             )
         if self.now >= sub.grace_until:
@@ -247,8 +257,8 @@ class _Batch:
         for s in lost:
             self.ended.add(s.pk)
             reason = why if s is sub else f"{why} for {sub.account}, who sold it to you"
-            self.notices.add(s, Notification.Kind.RELEASED, s.period_start, f"DID {s.did.digits} released",
-                             f"DID {s.did.digits} has been released: {reason}.")
+            self.notices.add(s, Notification.Kind.RELEASED, s.period_start, f"DID {s.did.shown} released",
+                             f"DID {s.did.shown} has been released: {reason}.")
 
     @staticmethod
     def _below_count(sub, chain) -> int:

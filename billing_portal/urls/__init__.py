@@ -33,6 +33,11 @@ urlpatterns = [
     path("", include("billing_portal.urls.billing")),
     # Inbound calls: CDR imports, every call (admin), an account's calls (full paths inside).
     path("", include("billing_portal.urls.calls")),
+    # The REST API (token auth, docs/api.md) and every login's API tokens page.
+    path("api/", include("billing_portal.urls.api")),
+    path("api-tokens/", include("billing_portal.urls.api_tokens")),
+    # Every login's Webhooks page: endpoints, deliveries, re-send (webhooks/).
+    path("webhooks/", include("billing_portal.urls.webhooks")),
     # Django's own admin, kept for the operator's low-level fixes.
     path("django-admin/", admin.site.urls),
 ]

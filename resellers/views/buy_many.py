@@ -13,10 +13,11 @@ from billing.subscriptions.pool import pool_for
 from billing.subscriptions.purchase import PurchaseRefused
 from billing.subscriptions.purchase_keys import new_many_key, verify_many_key
 from billing.subscriptions.purchase_many import MAX_AT_ONCE, purchase_many
-from core.money import fmt, quantize
+from core.money import fmt_page, quantize
 from dids.numbers import display
 from resellers.forms import BuyDIDsSearchForm
-from resellers.offer_rows import country_choices, search_pool, with_buyer_prices
+from billing.subscriptions.offers import search_pool, with_buyer_prices
+from resellers.offer_rows import country_choices
 
 
 class BuyManyView(AccountRequiredMixin, TemplateView):
@@ -57,20 +58,27 @@ class BuyManyView(AccountRequiredMixin, TemplateView):
 
     def _confirm(self, ids, error="", status=200):
         if len(ids) > MAX_AT_ONCE:
-            messages.error(self.request, f"Check at most {MAX_AT_ONCE} DIDs to buy at once.")
+            messages.error(self.request, f"Check at most {MAX_AT_ONCE:,} DIDs to buy at once.")
             return redirect("resellers:buy")
         offers = self._offers(ids)
         gone = len(ids) - len(offers)
         if not offers:
             messages.error(self.request, error or "None of these DIDs is for sale any more.")
             return redirect("resellers:buy")
-        rows = [{"number": display(did.number), "pk": did.pk, "setup_fee": fmt(p.setup_fee), "price": fmt(p.price),
+        rows = [{"number": display(did.number), "pk": did.pk, "setup_fee": fmt_page(p.setup_fee), "price": fmt_page(p.price),
                  "billing": f"once, for {p.billing_days} days" if p.billing_type == "one_time"
-                 else f"every {p.billing_days} days", "total": fmt(p.total_now)} for did, p in offers.items()]
+                 else f"every {p.billing_days} days", "total": fmt_page(p.total_now)} for did, p in offers.items()]
+        if self.account.is_reseller:
+            # What each number will charge its buyers after the purchase: purchase_many passes no sell cost, so
+            # sell_locked (billing/subscriptions/purchase.py) gives the new holding SELL COST = BUY COST.
+            # A customer sells to nobody and sees no sell side (as on Edit Info).
+            for row in rows:
+                row["sell"] = f"{row['setup_fee']} setup, {row['price']} {row['billing']}"
         key = new_many_key(buyer_id=self.account.pk, prices={did.pk: p for did, p in offers.items()})
         total = quantize(sum((p.total_now for p in offers.values()), quantize(0)))
         return self.render_to_response(self.get_context_data(
-            rows=rows, total=fmt(total), key=key, error=error, gone=gone), status=status)
+            rows=rows, total=fmt_page(total), key=key, error=error, gone=gone, sells=self.account.is_reseller),
+            status=status)
 
     def _buy(self, request):
         ticket = verify_many_key(request.POST.get("key", ""), buyer_id=self.account.pk)
@@ -83,7 +91,7 @@ class BuyManyView(AccountRequiredMixin, TemplateView):
             # The page again, read afresh: what is still for sale, at today's prices, with a new key.
             return self._confirm(sorted(ticket.expected), error=str(refusal), status=409)
         if result.repeated:
-            messages.info(request, f"These {len(result.bought)} DIDs were already bought by this page; charged once.")
+            messages.info(request, f"These {len(result.bought):,} DIDs were already bought by this page; charged once.")
         else:
-            messages.success(request, f"Bought {len(result.bought)} DIDs. Charged {fmt(result.charged)} USD.")
+            messages.success(request, f"Bought {len(result.bought):,} DIDs. Charged {fmt_page(result.charged)} USD.")
         return redirect("resellers:dids")

@@ -19,13 +19,16 @@ from billing.subscriptions.purchase_many import MAX_AT_ONCE
 from billing.subscriptions.purchase_keys import new_purchase_key, verify_purchase_key
 from billing.subscriptions.sellable import seller_suspended, why_not_for_sale
 from billing.subscriptions.release import ReleaseRefused, release_did
-from core.listing import paginate
-from core.money import fmt, quantize
+from core.csv_stream import csv_download, csv_lines
+from core.listing import paginate, sorted_by
+from core.money import fmt, fmt_page, quantize
 from dids.filters import number_contains
 from dids.models import DID
 from dids.numbers import search_digits
+from resellers.exports import BUY_DIDS_HEADER, MY_DIDS_HEADER, SOLD_TO_HEADER, held_dids_rows, offer_csv_rows
 from resellers.forms import BuyDIDsSearchForm, PurchaseForm
-from resellers.offer_rows import country_choices, offer_rows, search_pool, with_buyer_prices
+from billing.subscriptions.offers import search_pool, with_buyer_prices
+from resellers.offer_rows import buy_matching_label, country_choices, offer_rows
 
 POOL_SORTS = {
     "number": ("number",),
@@ -33,7 +36,7 @@ POOL_SORTS = {
     "city": ("city", "number"),
     "province": ("province", "number"),
     "billing_days": ("billing_days", "number"),
-    # What this buyer pays (resellers/offer_rows.py with_buyer_prices), not the product's fee.
+    # What this buyer pays (billing/subscriptions/offers.py with_buyer_prices), not the product's fee.
     "price": ("buy_price", "number"),
     "setup_fee": ("buy_setup_fee", "number"),
 }
@@ -64,10 +67,20 @@ class MyDIDsView(AccountRequiredMixin, TemplateView):
 
     template_name = "resellers/my_dids.html"
 
+    def held(self):
+        """The page's rows: the account's active subscriptions, searched by number."""
+        subs = Subscription.objects.filter(account=self.account, status=Subscription.Status.ACTIVE)
+        return _number_filter(self.request, subs, "did__number")
+
+    def get(self, request, *args, **kwargs):
+        if request.GET.get("format") == "csv":  # every row of the searched list, in the page's order
+            rows = held_dids_rows(sorted_by(request, self.held(), MY_SORTS, "number"), sold_to=True)
+            return csv_download(csv_lines(MY_DIDS_HEADER + SOLD_TO_HEADER, rows), f"dids-{self.account.number}")
+        return super().get(request, *args, **kwargs)
+
     def get_context_data(self, **kwargs):
-        subs = Subscription.objects.filter(account=self.account, status=Subscription.Status.ACTIVE).select_related("did")
-        subs = _number_filter(self.request, subs, "did__number")
-        page = paginate(self.request, subs, sorts=MY_SORTS, default_sort="number", keyset=True)
+        page = paginate(self.request, self.held().select_related("did"), sorts=MY_SORTS, default_sort="number",
+                        keyset=True)
         # Who each row is sold on to: one query for the whole page.
         children = Subscription.objects.filter(
             parent__in=[s.pk for s in page.rows], status=Subscription.Status.ACTIVE
@@ -81,19 +94,32 @@ class MyDIDsView(AccountRequiredMixin, TemplateView):
 class BuyDIDsView(AccountRequiredMixin, TemplateView):
     """Buy DIDs: the parent's unsold Active DIDs at the price this account would pay, searched by
     country, city, province, number and price, sorted by any column (price and setup fee in SQL:
-    resellers/offer_rows.py with_buyer_prices); when the parent is a suspended reseller, a notice
+    billing/subscriptions/offers.py with_buyer_prices); when the parent is a suspended reseller, a notice
     saying so instead of an empty table."""
 
     template_name = "resellers/buy_dids.html"
 
+    def searched_pool(self):
+        """(the search form, the pool it finds at this buyer's prices)."""
+        search = BuyDIDsSearchForm(self.request.GET, countries=country_choices(self.account))
+        pool = search_pool(with_buyer_prices(pool_for(self.account), self.account), search.filters())
+        if search.errors:  # a mistyped search shows its message and nothing, never rows it did not ask for
+            pool = pool.none()
+        return search, pool
+
+    def get(self, request, *args, **kwargs):
+        if request.GET.get("format") == "csv":  # every row the search finds, at the prices the page shows
+            pool = self.searched_pool()[1]
+            if seller_suspended(self.account):  # the page shows no rows then: neither does the file
+                pool = pool.none()
+            rows = offer_csv_rows(sorted_by(request, pool, POOL_SORTS, "number"))
+            return csv_download(csv_lines(BUY_DIDS_HEADER, rows), f"buy-dids-{self.account.number}")
+        return super().get(request, *args, **kwargs)
+
     def get_context_data(self, **kwargs):
         if seller_suspended(self.account):  # billing/subscriptions/sellable.py: nothing of its is for sale
             return super().get_context_data(seller_suspended=True, **kwargs)
-        pool = pool_for(self.account)
-        search = BuyDIDsSearchForm(self.request.GET, countries=country_choices(self.account))
-        pool = search_pool(with_buyer_prices(pool, self.account), search.filters())
-        if search.errors:  # a mistyped search shows its message and nothing, never rows it did not ask for
-            pool = pool.none()
+        search, pool = self.searched_pool()
         page = paginate(
             self.request, pool, sorts=POOL_SORTS, default_sort="number", keyset=True, unique=("number",),
             jump={"number": lambda text: "+" + search_digits(text)[:15]}, jump_label="Go to DID",
@@ -105,7 +131,7 @@ class BuyDIDsView(AccountRequiredMixin, TemplateView):
         for did in page.rows:
             did.offer = offers[did.pk]
         return super().get_context_data(page=page, rows=offer_rows(page.rows, offers), search=search,
-                                        max_at_once=MAX_AT_ONCE, **kwargs)
+                                        buy_matching=buy_matching_label(page, MAX_AT_ONCE), **kwargs)
 
 
 class PurchaseView(AccountRequiredMixin, TemplateView):
@@ -178,9 +204,9 @@ class PurchaseView(AccountRequiredMixin, TemplateView):
         except PurchaseRefused as refusal:
             return self._refused(request, did_pk, form, str(refusal))
         if result.repeated:
-            messages.info(request, f"DID {did.digits} was already purchased by this request; charged once.")
+            messages.info(request, f"DID {did.shown} was already purchased by this request; charged once.")
         else:
-            messages.success(request, f"DID {did.digits} purchased. Charged {fmt(result.charged)} USD.")
+            messages.success(request, f"DID {did.shown} purchased. Charged {fmt_page(result.charged)} USD.")
         return redirect("resellers:dids")
 
     def _refused(self, request, did_pk, form, reason):

@@ -153,7 +153,7 @@ def test_funds_short_suspends_then_a_refill_reinstates_at_the_next_run(recurring
     sub = refreshed(sub)
     assert sub.is_suspended and sub.grace_until == days(33) and sub.status == "active"
     assert DID.objects.get(pk=recurring.pk).holder_id == r.pk  # it keeps the number during the grace
-    assert [m.subject for m in mail.outbox] == [f"DID {recurring.digits} suspended: renewal failed"]
+    assert [m.subject for m in mail.outbox] == [f"DID {recurring.shown} suspended: renewal failed"]
     assert "needs 10.0000 USD; you have 0.0000 USD available" in mail.outbox[0].body
 
     assert sent_on_commit(days(31)).suspended == 0  # retried, still short, no second notice
@@ -181,7 +181,7 @@ def test_still_unpaid_at_the_end_of_the_grace_period_is_released(recurring, sent
     release = LedgerEntry.objects.get(account=r, kind="release")
     assert release.amount.amount == 0 and "grace period ended" in release.description
     assert charges(sub) == [(days(0), -D("10"))]  # nothing charged for the period it did not pay
-    assert mail.outbox[-1].subject == f"DID {recurring.digits} released"
+    assert mail.outbox[-1].subject == f"DID {recurring.shown} released"
 
 
 def test_a_release_cascades_down_the_chain_with_ledger_and_history_at_each_level(recurring):
@@ -207,7 +207,7 @@ def test_low_balance_warns_once_before_the_renewal(recurring, sent_on_commit):
     assert sent_on_commit(days(26)).notices == 0  # 4 days ahead: outside the 3-day window
     assert sent_on_commit(days(27)).notices == 1
     assert sent_on_commit(days(28)).notices == 0  # once per period
-    assert mail.outbox[-1].subject == f"DID {recurring.digits}: low balance before renewal"
+    assert mail.outbox[-1].subject == f"DID {recurring.shown}: low balance before renewal"
     assert mail.outbox[-1].to == [Account.objects.get(pk=r.pk).email]
 
 

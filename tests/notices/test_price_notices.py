@@ -39,8 +39,8 @@ def test_a_resellers_new_sell_cost_tells_its_buyer_holding_the_did(chain, on_com
     on_commit(set_sell_cost, did_id=did.pk, seller_id=r.pk, buyer_id=None, setup_fee=D("6"), price=D("35"), by=None)
     [notice] = Notice.objects.all()
     assert notice.account_id == c.pk and notice.kind == PRICE
-    assert notice.subject == f"DID {did.digits}: new price from {r.name}"
-    assert notice.body == (f"{r.name} changed your price for DID {did.digits} from 30.0000 to 35.0000 USD per "
+    assert notice.subject == f"DID {did.shown}: new price from {r.name}"
+    assert notice.body == (f"{r.name} changed your price for DID {did.shown} from 30.0000 to 35.0000 USD per "
                            f"28 days. It applies from your next renewal, on {renews_on(c_sub)}.")
     assert notice.link == f"/portal/dids/{did.pk}/edit-info/"
     assert [m.to for m in mail.outbox] == [[c.email]]
@@ -74,7 +74,7 @@ def test_the_operators_product_price_tells_the_top_holder_only(chain, on_commit)
     on_commit(save_product, did=did, by=admin)
     [notice] = Notice.objects.all()
     assert notice.account_id == r.pk
-    assert notice.body == (f"The operator changed your price for DID {did.digits} from 20.0000 to 22.0000 USD per "
+    assert notice.body == (f"The operator changed your price for DID {did.shown} from 20.0000 to 22.0000 USD per "
                            f"28 days. It applies from your next renewal, on {renews_on(r_sub)}.")
     on_commit(set_sell_cost, did_id=did.pk, seller_id=None, buyer_id=None, setup_fee=D("5"), price=D("24"), by=admin)
     assert "from 22.0000 to 24.0000" in notices_of(r, PRICE)[0].body  # Edit Info of the operator's price
@@ -101,11 +101,13 @@ def test_a_bulk_price_change_tells_each_holder_whose_renewal_it_moves(db, on_com
     assert result.changed == 4
     [notice] = Notice.objects.all()
     assert notice.account_id == r.pk and notice.kind == PRICE
-    assert notice.subject == f"DID {held.digits}: new price from the operator"
-    assert notice.body == (f"The operator changed your price for DID {held.digits} from 20.0000 to 24.0000 USD per "
+    assert notice.subject == f"DID {held.number}: new price from the operator"  # E.164: written in SQL
+    assert notice.body == (f"The operator changed your price for DID {held.number} from 20.0000 to 24.0000 USD per "
                            f"28 days. It applies from your next renewal, on {renews_on(held_sub)}.")
     assert notice.link == f"/portal/dids/{held.pk}/edit-info/" and notice.emailed_to == r.email
-    assert [m.to for m in mail.outbox] == [[r.email]] and notice.subject == mail.outbox[0].subject
+    assert [m.to for m in mail.outbox] == [[r.email]]
+    assert mail.outbox[0].subject == f"DID {held.shown}: new price from the operator"  # e-mails and pages show it formatted
+    assert f"price for DID {held.shown} from 20.0000" in mail.outbox[0].body
 
 
 def test_a_bulk_price_change_writes_one_notice_per_holder_in_one_statement(db, django_assert_max_num_queries):

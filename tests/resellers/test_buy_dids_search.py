@@ -13,7 +13,7 @@ from billing.prices.lookups import prices_for
 from billing.subscriptions.holdings import unsold_holdings
 from billing.subscriptions.pool import pool_for
 from billing.subscriptions.purchase import purchase_did
-from resellers.offer_rows import with_buyer_prices
+from billing.subscriptions.offers import with_buyer_prices
 from tests.factories import DIDFactory, make_account_user
 
 

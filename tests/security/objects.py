@@ -12,7 +12,8 @@ Also an account without a session of its own: grandchildA, a customer under subr
             (one level too deep for resellerA's Customers pages).
 DIDs:       see CHAINS: who holds each one, top of the chain first.
 Also:       two providers, a DID import (with a rejected row), a CDR import (charged calls
-            and a rejected row), a switch token, ledger entries for every account, a destination,
+            and a rejected row), a switch token, an API token of each login (their secrets in
+            api_secrets) and a revoked one of resellerA's, ledger entries for every account, a destination,
             and unconfirmed DID and CDR previews in the admin's session and in another admin's.
 """
 
@@ -43,6 +44,10 @@ from calls.models import Call, CallCharge, CallImport
 from dids.models import DID, DIDImport, Provider
 from routing.models import SwitchToken
 from routing.tokens import create_token
+from api.models import ApiToken, IdempotencyKey
+from api.tokens import create_token as create_api_token, revoke_token as revoke_api_token
+from webhooks.endpoints import create_endpoint
+from webhooks.models import Delivery, Endpoint, Event
 from tests.factories import DIDFactory, make_account_user
 from tests.scaffold import harness_atomic
 
@@ -93,6 +98,11 @@ class World:
     # "own": in the admin's session; "other": in another admin's session.
     did_previews: dict[str, str]
     cdr_previews: dict[str, str]
+    api_tokens: dict = field(default_factory=dict)  # role -> its API token (the admin's: the operator's)
+    api_secrets: dict = field(default_factory=dict)  # role -> that token's secret (the Bearer value)
+    revoked_api_secret: str = ""  # the secret of a token of resellerA's, revoked
+    webhooks: dict = field(default_factory=dict)  # role -> its webhook endpoint (the admin's: the operator's)
+    webhook_deliveries: dict = field(default_factory=dict)  # role -> a delivery to that endpoint
     sessions: dict[str, str] = field(default_factory=dict)
     clients: dict[tuple, Client] = field(default_factory=dict)
     pristine: dict | None = None
@@ -117,7 +127,8 @@ class World:
         visible = self.pool_of(role) | {key for key, chain in CHAINS.items() if role in chain}
         for key, chain in CHAINS.items():
             if chain and key not in visible:
-                text[self.dids[key].digits] = f"DID {key}"
+                text[self.dids[key].digits] = f"DID {key}"  # in links and search values
+                text[self.dids[key].shown] = f"DID {key}"  # as pages show it: +1 855-580-1802
                 for call_id in CALLS.get(key, ()):
                     text[call_id] = f"call {call_id} on DID {key}"
                 if key in DESTINATIONS:
@@ -185,6 +196,20 @@ def build_world() -> World:
                         destination=destination, by=users[CHAINS[key][-1]])
 
     switch_token, plain_token = create_token("sec-switch.example.net", by=admin)
+    made = {role: create_api_token(user=users[role], name=f"sec-api-{role}") for role in (ADMIN, *ACCOUNT_ROLES)}
+    api_tokens = {role: row for role, (row, _) in made.items()}
+    api_secrets = {role: secret for role, (_, secret) in made.items()}
+    revoked, revoked_api_secret = create_api_token(user=users[RES_A], name="sec-api-revoked")
+    revoke_api_token(revoked)
+    # A webhook endpoint of each (the admin's: the operator's), each with one failed delivery. It
+    # listens to did.reinstated only (the billing run's), so the tests' own changes write no event.
+    webhooks, webhook_deliveries = {}, {}
+    for role in (ADMIN, *ACCOUNT_ROLES):
+        webhooks[role] = create_endpoint(user=users[role], url=f"https://hooks.example.com/sec-{role}",
+                                         events=["did.reinstated"])[0]
+        event = Event.objects.create(type="did.released", account=accounts.get(role), payload={"world": role})
+        webhook_deliveries[role] = Delivery.objects.create(endpoint=webhooks[role], event=event, status="failed",
+                                                           attempts=9)
 
     # Calls charged on two chains, one rejected row: a CDR import with an error report.
     start = (T0 + timedelta(hours=1)).strftime("%Y-%m-%d %H:%M:%S")
@@ -203,7 +228,9 @@ def build_world() -> World:
 
     world = World(users=users, accounts=accounts, dids=dids, providers=providers, did_import=did_import,
                   call_import=call_import, switch_token=switch_token, plain_token=plain_token,
-                  did_previews=did_previews, cdr_previews=cdr_previews)
+                  did_previews=did_previews, cdr_previews=cdr_previews, api_tokens=api_tokens,
+                  api_secrets=api_secrets, revoked_api_secret=revoked_api_secret,
+                  webhooks=webhooks, webhook_deliveries=webhook_deliveries)
     world.sessions[ADMIN] = admin_client.cookies[settings.SESSION_COOKIE_NAME].value
     for role in ACCOUNT_ROLES:
         world.sessions[role] = _login(users[role]).cookies[settings.SESSION_COOKIE_NAME].value
@@ -257,8 +284,9 @@ def rolled_back():
 
 # Tables compared row by row (the ones a request may change in place) and tables
 # compared by row count (append-only: a new row is the change).
-ROW_MODELS = (Account, User, DID, Subscription, PriceOverride, Provider, SwitchToken, DIDImport)
-COUNT_MODELS = [LedgerEntry, DIDHistory, CallImport, Call, CallCharge, Notification]
+ROW_MODELS = (Account, User, DID, Subscription, PriceOverride, Provider, SwitchToken, DIDImport, ApiToken, Endpoint,
+              Delivery)
+COUNT_MODELS = [LedgerEntry, DIDHistory, CallImport, Call, CallCharge, Notification, IdempotencyKey]
 if apps.is_installed("axes"):
     COUNT_MODELS += [apps.get_model("axes", "AccessAttempt"), apps.get_model("axes", "AccessFailureLog")]
 if apps.is_installed("audit"):

@@ -48,6 +48,9 @@ ACCOUNT = "account"  # resellers and customers (about their own account): admin 
 RESELLER = "reseller"  # resellers only: customer -> 403, admin -> 403
 LOGGED_IN = "logged in"  # anybody logged in (anonymous -> login)
 ABOVE = "above"  # an admin: any account; a reseller: the accounts directly below it (others 404); customer -> 403
+API = "api"  # the REST API (bearer token only): a session is no login there, 401 problem+json to everybody
+DOCS = "docs"  # the API's schema, its docs and problem types: public, the same answer to everybody
+OWN_TOKEN = "own token"  # a login's own API token or webhook (an admin: the operator's): the owner only, others 404
 
 # Which objects of the URL an account page lets its user reach (others: 404).
 HOLDER = "holder"  # DIDs it holds (an active subscription, sold on or not)
@@ -136,7 +139,7 @@ MATRIX: dict[str, Rule] = {
     "dids:provider_list": Rule(ADMIN_ONLY),
     "dids:provider_create": Rule(ADMIN_ONLY, post=200),
     "dids:provider_edit": Rule(ADMIN_ONLY, "provider", post=200),
-    "dids:provider_toggle": Rule(ADMIN_ONLY, "provider", get=405, post=302, writes=True),
+    "dids:provider_toggle": Rule(ADMIN_ONLY, "provider", post=302),  # GET: the confirmation page; no state posted: a message
     # --- price book, destination, margins, audit ----------------------------------------------
     "billing:edit_info": Rule(ADMIN_ONLY, "did", post=200),
     "billing:holder_edit_info": Rule(ADMIN_ONLY, "did_holder", post=BY_KIND_200_404),
@@ -160,6 +163,44 @@ MATRIX: dict[str, Rule] = {
     "routing:token_revoke": Rule(ADMIN_ONLY, "switch_token", post=302, writes=True),
     "routing:lookup": Rule(SWITCH, get=401, post=405),
     "routing:freeswitch": Rule(SWITCH, get=401, post=401),
+    # --- the REST API (tests/api/ with tokens) and every login's API tokens page ---------------
+    # Here a session only (401); every route x method x token x object: tests/security/test_api_matrix.py.
+    "api:account": Rule(API, get=401, post=401),  # a session is not a token: 401 before the method check
+    # Buying (tests/api/test_available_dids.py, test_purchases*.py: every role's token; another tenant's numbers
+    # answer as numbers that do not exist).
+    "api:available_dids": Rule(API, get=401, post=401),
+    "api:purchases": Rule(API, get=401, post=401),
+    # An account's numbers, statement and calls (tests/api/test_dids*.py, test_statement*.py, test_calls*.py
+    # walk them with every role's token and another tenant's numbers).
+    "api:dids": Rule(API, get=401, post=401),
+    "api:did": Rule(API, "did", get=401, post=401),
+    "api:did_release": Rule(API, "did", get=401, post=401),
+    "api:did_destination": Rule(API, "did", get=401, post=401),
+    "api:did_sell_cost": Rule(API, "did", get=401, post=401),
+    "api:statement": Rule(API, get=401, post=401),
+    "api:calls": Rule(API, get=401, post=401),
+    "api:customers": Rule(API, get=401, post=401),
+    "api:customer": Rule(API, "number", get=401, post=401),
+    "api:customer_payments": Rule(API, "number", get=401, post=401),
+    "api:admin_dids": Rule(API, get=401, post=401),
+    "api:admin_did": Rule(API, "did", get=401, post=401),
+    "api:admin_accounts": Rule(API, get=401, post=401),
+    "api:admin_account": Rule(API, "number", get=401, post=401),
+    "api:admin_account_funds": Rule(API, "number", get=401, post=401),
+    "api:schema": Rule(DOCS, post=405),
+    "api:docs": Rule(DOCS, post=405),
+    "api:redoc": Rule(DOCS, post=405),
+    "api:problem": Rule(DOCS, "problem_code", post=405),
+    "api_tokens:list": Rule(LOGGED_IN),
+    "api_tokens:create": Rule(LOGGED_IN, post=200),  # empty form: its errors
+    "api_tokens:revoke": Rule(OWN_TOKEN, "api_token", post=302, writes=True),
+    # --- every login's Webhooks page: its own endpoints and deliveries (others 404, as a token) ----
+    "webhooks:list": Rule(LOGGED_IN),
+    "webhooks:create": Rule(LOGGED_IN, post=200),  # empty form: its errors
+    "webhooks:detail": Rule(OWN_TOKEN, "webhook"),
+    "webhooks:toggle": Rule(OWN_TOKEN, "webhook", post=302, writes=True),  # GET: the confirmation page
+    "webhooks:delete": Rule(OWN_TOKEN, "webhook", post=302, writes=True),  # GET: the confirmation page
+    "webhooks:resend": Rule(OWN_TOKEN, "webhook_delivery", get=405, post=302, writes=True),
     # --- the reseller and customer panel --------------------------------------------------------
     "resellers:account": Rule(ACCOUNT),
     "resellers:dids": Rule(ACCOUNT),
@@ -289,6 +330,17 @@ CASES = {
                                   Case("missing CDR import", (MISSING_PK,), exists=False)],
     "switch_token": lambda world: [Case("switch token", (world.switch_token.pk,)),
                                    Case("missing switch token", (MISSING_PK,), exists=False)],
+    "api_token": lambda world: [Case(f"API token of {role}", (token.pk,), account=role)
+                                for role, token in world.api_tokens.items()]
+    + [Case("missing API token", (MISSING_PK,), exists=False)],
+    "webhook": lambda world: [Case(f"webhook of {role}", (endpoint.pk,), account=role)
+                              for role, endpoint in world.webhooks.items()]
+    + [Case("missing webhook", (MISSING_PK,), exists=False)],
+    "webhook_delivery": lambda world: [Case(f"webhook delivery of {role}", (delivery.pk,), account=role)
+                                       for role, delivery in world.webhook_deliveries.items()]
+    + [Case("missing webhook delivery", (MISSING_PK,), exists=False)],
+    "problem_code": lambda world: [Case("problem type", ("not-found",)),
+                                   Case("unknown problem type", ("no-such-problem",), exists=False)],
     "did_preview": lambda world: _preview_cases(world.did_previews),
     "cdr_preview": lambda world: _preview_cases(world.cdr_previews),
     # A reset link's user and token: a real user with a token nobody issued, a user nobody has.
@@ -324,8 +376,11 @@ def _in_scope(world, rule: Rule, role: str, case: Case) -> bool:
 
 def expected(world, rule: Rule, role: str, case: Case, method: str):
     """The answer (an int, LOGIN, or a tuple of acceptable ints) for this request."""
-    if rule.access in (SWITCH, PROBE, LOGOUT):
+    if rule.access in (SWITCH, PROBE, LOGOUT, API):
         return _answer(rule, method, None)
+    if rule.access == DOCS:
+        answer = _answer(rule, method, None)
+        return answer if case.exists or answer == 405 else 404
     if rule.access == PUBLIC:
         return _answer(rule, method, None) if role == ANONYMOUS else 302
     if rule.access == HOME:
@@ -347,6 +402,8 @@ def expected(world, rule: Rule, role: str, case: Case, method: str):
         return answer
     if rule.access == LOGGED_IN:
         return _answer(rule, method, None)
+    if rule.access == OWN_TOKEN:
+        return _answer(rule, method, None) if case.account == role else 404
     # ACCOUNT or RESELLER
     if role == ADMIN:
         return 403
@@ -445,7 +502,8 @@ def test_matrix(world, route, role):
                     location = f" -> {response['Location']}" if response.status_code in (301, 302) else ""
                     failures.append(f"{method} {url} as {role} [{case.label}]: got {response.status_code}{location}, "
                                     f"expected {want}")
-                writer = role == ADMIN or (rule.access in (ABOVE, RESELLER) and role in RESELLERS)
+                writer = role == ADMIN or (rule.access in (ABOVE, RESELLER) and role in RESELLERS) \
+                    or rule.access == OWN_TOKEN
                 allowed_action = method == "POST" and rule.writes and writer and want not in (404, 405)
                 if not allowed_action:
                     changes = changes_since_pristine(world)
@@ -453,7 +511,11 @@ def test_matrix(world, route, role):
                         failures.append(f"{method} {url} as {role} [{case.label}]: changed data: {changes}")
                 if method == "GET" and role in ACCOUNT_ROLES and response.status_code == 200:
                     failures += _leaks(world, role, url, case, response)
-                if response.status_code == 401:
+                if response.status_code == 401 and rule.access == API:
+                    if response["Content-Type"] != "application/problem+json" \
+                            or response.json().get("code") != "not-authenticated":
+                        failures.append(f"{method} {url} as {role}: an API 401 must be a not-authenticated problem")
+                elif response.status_code == 401:
                     if not response["Content-Type"].startswith("application/json") or set(response.json()) != {"error"}:
                         failures.append(f"{method} {url} as {role}: a 401 must be {{'error': ...}} only")
     assert not failures, f"{len(failures)} wrong answer(s):\n" + "\n".join(failures)
@@ -464,6 +526,14 @@ def test_matrix(world, route, role):
 CSRF_EXEMPT = {
     "routing:freeswitch": 401,  # mod_xml_curl POSTs without a form: the switch token guards it
     "healthz": 405,  # answered by core.health.HealthCheckMiddleware, before CSRF
+    # The REST API takes no session (so no CSRF): a bearer token or 401; its schema and docs take no POST.
+    "api:account": 401, "api:schema": 405, "api:docs": 405, "api:redoc": 405,
+    "api:available_dids": 401, "api:purchases": 401,
+    "api:dids": 401, "api:did": 401, "api:did_release": 401, "api:did_destination": 401, "api:did_sell_cost": 401,
+    "api:statement": 401, "api:calls": 401,
+    "api:customers": 401, "api:customer": 401, "api:customer_payments": 401,
+    "api:admin_dids": 401, "api:admin_did": 401, "api:admin_accounts": 401, "api:admin_account": 401,
+    "api:admin_account_funds": 401,
 }
 
 
@@ -567,11 +637,15 @@ def test_searches_and_exports_show_only_the_accounts_own_data(world, role):
     someone_elses = [world.dids[key].digits for key, chain in CHAINS.items() if chain and role not in chain]
     urls = [reverse("billing:statement") + "?format=csv",
             reverse("billing:statement_of", args=[world.accounts[role].number]) + "?format=csv",
-            reverse("calls:mine") + "?format=csv"]
+            reverse("calls:mine") + "?format=csv",
+            reverse("resellers:dids") + "?format=csv", reverse("resellers:buy") + "?format=csv&sort=-price"]
     for digits in someone_elses:
         urls += [f"{reverse('resellers:dids')}?number={digits}", f"{reverse('calls:mine')}?did={digits}"]
     if role in RESELLERS:
         urls += [reverse("billing:my_margins") + "?sort=-price", reverse("billing:my_margins") + "?format=csv"]
+        for child in (name for name, parent in PARENT.items() if parent == role):  # its accounts' lists as CSV
+            number = world.accounts[child].number
+            urls += [reverse(f"customers:{page}", args=[number]) + "?format=csv" for page in ("dids", "calls")]
     failures = []
     for url in urls:
         query = parse_qs(urlsplit(url).query)

@@ -18,6 +18,7 @@ from django.utils import timezone
 from accounts.models import acting_user
 from api.models import ApiToken
 from audit.record import record as audit
+from core.ownership import operator_or_own
 
 SCHEME = "didp_"  # every secret starts with it: secret scanners and people recognise it
 PREFIX_LENGTH = len(SCHEME) + 8  # what the lists show: 48 of the 256 random bits, not enough to use
@@ -39,11 +40,7 @@ def digest(secret: str) -> str:
 
 def tokens_for(user):
     """The tokens ``user`` may see and revoke: the operator's for an admin, its account's otherwise."""
-    if user.is_portal_admin:
-        return ApiToken.objects.filter(account__isnull=True)
-    if user.account_id is None:
-        return ApiToken.objects.none()
-    return ApiToken.objects.filter(account_id=user.account_id)
+    return operator_or_own(ApiToken.objects.all(), user)
 
 
 def _whose(token: ApiToken) -> str:

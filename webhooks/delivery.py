@@ -17,6 +17,7 @@ mid-attempt leaves it due again after that minute, and the sweep sends it.
 
 import hashlib
 import hmac
+import http.client
 import json
 import logging
 import time
@@ -28,6 +29,7 @@ from django.db import transaction
 from django.utils import timezone
 from django_tasks import task
 
+from webhooks.addresses import guarded_connection
 from webhooks.models import Delivery, Event
 
 log = logging.getLogger(__name__)
@@ -65,7 +67,33 @@ class _NoRedirects(urllib.request.HTTPRedirectHandler):
         return None  # a 3xx is the receiver's answer, not followed
 
 
-_opener = urllib.request.build_opener(_NoRedirects)
+class _GuardedHTTPConnection(http.client.HTTPConnection):
+    """Connects only to a checked address of the host (webhooks/addresses.py)."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self._create_connection = guarded_connection
+
+
+class _GuardedHTTPSConnection(http.client.HTTPSConnection):
+    """The same, with TLS verified for the host's name as usual."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self._create_connection = guarded_connection
+
+
+class _GuardedHTTPHandler(urllib.request.HTTPHandler):
+    def http_open(self, req):
+        return self.do_open(_GuardedHTTPConnection, req)
+
+
+class _GuardedHTTPSHandler(urllib.request.HTTPSHandler):
+    def https_open(self, req):
+        return self.do_open(_GuardedHTTPSConnection, req, context=self._context)
+
+
+_opener = urllib.request.build_opener(_NoRedirects, _GuardedHTTPHandler, _GuardedHTTPSHandler)
 
 
 def post(url: str, secret: str, event_id: str, body: bytes) -> tuple[int | None, str, str]:

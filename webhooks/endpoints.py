@@ -5,19 +5,20 @@ a reseller or a customer its own account's); each change in the audit trail.
 URLs: HTTPS. Plain http is accepted only for localhost (127.0.0.1, ::1) and only where
 WEBHOOKS_ALLOW_LOCAL_HTTP is on (default: DEBUG; the tests turn it on for their receiver). An
 address that is an IP literal of a private, loopback or link-local network is refused under the
-same rule (a receiver inside the portal's own network is not the account's to reach)."""
+same rule (a receiver inside the portal's own network is not the account's to reach); a host name
+is checked when each delivery resolves it (webhooks/addresses.py)."""
 
-import ipaddress
 import secrets
 from urllib.parse import urlsplit
 
-from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.validators import URLValidator
 from django.db import transaction
 
 from accounts.models import acting_user
 from audit.record import record
+from core.ownership import operator_or_own
+from webhooks.addresses import is_internal, local_allowed
 from webhooks.models import Delivery, Endpoint, EventType
 
 SCHEME = "whsec_"
@@ -35,19 +36,11 @@ class EndpointRefused(Exception):
 
 def endpoints_for(user):
     """The endpoints ``user`` may see and change: the operator's for an admin, its account's otherwise."""
-    if user.is_portal_admin:
-        return Endpoint.objects.filter(account__isnull=True)
-    if user.account_id is None:
-        return Endpoint.objects.none()
-    return Endpoint.objects.filter(account_id=user.account_id)
+    return operator_or_own(Endpoint.objects.all(), user)
 
 
 def deliveries_for(user):
     return Delivery.objects.filter(endpoint__in=endpoints_for(user))
-
-
-def _local_allowed() -> bool:
-    return bool(getattr(settings, "WEBHOOKS_ALLOW_LOCAL_HTTP", settings.DEBUG))
 
 
 def check_url(url: str) -> str:
@@ -60,15 +53,10 @@ def check_url(url: str) -> str:
         raise EndpointRefused("Enter a valid URL, e.g. https://example.com/hooks/did-portal.", field="url") from None
     parts = urlsplit(url)
     host = (parts.hostname or "").lower()
-    local = host in LOCAL_HOSTS
-    try:
-        address = ipaddress.ip_address(host)
-        local = local or address.is_private or address.is_loopback or address.is_link_local or address.is_reserved
-    except ValueError:
-        pass
-    if local and not _local_allowed():
+    local = host in LOCAL_HOSTS or is_internal(host)
+    if local and not local_allowed():
         raise EndpointRefused("Enter a public address: this one is inside a private network.", field="url")
-    if parts.scheme != "https" and not (host in LOCAL_HOSTS and _local_allowed()):
+    if parts.scheme != "https" and not (host in LOCAL_HOSTS and local_allowed()):
         raise EndpointRefused("The URL must start with https://.", field="url")
     return url
 
